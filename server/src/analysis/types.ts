@@ -1,0 +1,71 @@
+/**
+ * What the analysis of one document produces: the job it understood (with the provenance of every
+ * value), the estimate, and the findings and fixes that the LSP features and the CLI render.
+ * Positions are LSP-style: 0-based line, 0-based UTF-16 character.
+ */
+import type { Estimate, Gpu, TrainingJob } from '../../../estimator/src/types';
+
+export interface Position { line: number; character: number }
+export interface Range { start: Position; end: Position }
+
+/** The job fields that carry provenance (the JSON contract's `values`). */
+export type JobField =
+  | 'model' | 'micro_batch' | 'grad_accum' | 'seq_len' | 'precision' | 'optimizer'
+  | 'grad_checkpointing' | 'attention' | 'peft' | 'gpus' | 'gpu';
+
+export type ValueStatus = 'known' | 'assumed' | 'unknown';
+
+export interface ValueInfo {
+  value: unknown;
+  status: ValueStatus;
+  /** The text that set the value (for `known`), or the place a default applies to. */
+  source?: { file: string; range: Range };
+  /** How it was derived ("BATCH = 8 at line 3"), or why it is assumed/unknown. */
+  reason?: string;
+}
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+
+export interface TextEdit { range: Range; newText: string }
+
+/** A change that makes the job cheaper, with the edit that applies it. */
+export interface Fix {
+  /** Stable id, e.g. "enable-gradient-checkpointing". */
+  id: string;
+  title: string;
+  saves_bytes: number;
+  /** Per-GPU total after the fix. */
+  total_after_bytes: number;
+  fits_after: boolean;
+  edits: TextEdit[];
+}
+
+export interface Finding {
+  /** Stable code, e.g. "TL001". */
+  code: string;
+  severity: Severity;
+  message: string;
+  range: Range;
+  /** Ids of the fixes (in Analysis.fixes) that address this finding. */
+  fixIds?: string[];
+}
+
+/** Ranges a hover can land on, each naming what it shows. */
+export interface HoverAnchor { range: Range; kind: 'model' | 'training-args' | 'argument'; field?: JobField }
+
+export interface Analysis {
+  file: string;
+  /** null when the document is not a training script TrainLens understands. */
+  job: TrainingJob | null;
+  values: Partial<Record<JobField, ValueInfo>>;
+  gpu: Gpu;
+  estimate: Estimate | null;
+  findings: Finding[];
+  fixes: Fix[];
+  /** Human sentences: "sequence length 2048 assumed: not found". */
+  assumptions: string[];
+  anchors: HoverAnchor[];
+}
+
+/** GPU settings: from the editor or CLI flags, overridden by `# trainlens: gpu=... gpus=...`. */
+export interface AnalysisSettings { gpu: string; gpus: number }
