@@ -23,6 +23,13 @@ export interface ModelArch {
   published_params?: number;
   /** Where the numbers come from. */
   source?: string;
+  /** Other hub ids with the same config (e.g. "meta-llama/Llama-2-7b-chat-hf", "openai-community/gpt2"); matched case-insensitively, with or without org. */
+  aliases?: string[];
+  /**
+   * llama family only: q_proj/k_proj/v_proj carry a bias (Qwen2/Qwen2.5: HF Qwen2Attention builds them with
+   * bias=True; o_proj and the MLP stay bias-free). Absent or false: no bias, as in Llama/Mistral.
+   */
+  qkv_bias?: boolean;
 }
 
 /**

@@ -1,0 +1,3 @@
+/** Model and GPU catalogs: architecture numbers and hardware specs with their sources. */
+export { MODELS, findModel } from './models';
+export { GPUS, GPU_IDS, findGpu } from './gpus';
