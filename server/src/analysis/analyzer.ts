@@ -1,0 +1,101 @@
+/**
+ * The analysis of one document, end to end: parse (tree kept per URI), facts, job with
+ * provenance, estimate, findings and fixes. Synchronous once the grammars are loaded; bad input
+ * gives an Analysis with a clear finding, never an exception.
+ */
+import { Parser } from 'web-tree-sitter';
+import { estimate as estimateJob, findGpu, fitFixes } from '../../../estimator/src';
+import type { Gpu } from '../../../estimator/src/types';
+import { defaultAssets, type Assets } from '../parsing/assets';
+import { loadLanguages } from '../parsing/languages';
+import { QueryStore } from '../parsing/queries';
+import { TreeCache } from '../parsing/trees';
+import { Evaluator } from '../python/evaluate';
+import { extractPythonFacts } from '../python/facts';
+import { applyDirectives } from './directives';
+import { enableGradientCheckpointingEdits } from './edits';
+import { scriptFindings } from './findings';
+import { gibLabel } from './format';
+import { buildScriptJob, type ScriptJob } from './script-job';
+import type { Analysis, AnalysisSettings, Fix } from './types';
+
+export interface Analyzer {
+  /** Analyse one document; keeps its tree for reuse until close(uri). */
+  analyze(doc: { uri: string; text: string; version: number }, settings: AnalysisSettings): Analysis;
+  close(uri: string): void;
+  dispose(): void;
+  /** For tests: every query compiled, by language. */
+  readonly queries: QueryStore;
+}
+
+const DEFAULT_GPU = 'A100-80GB';
+
+export async function createAnalyzer(assets: Partial<Assets> = {}): Promise<Analyzer> {
+  const { grammarDir, queryDir, projectRoot } = { ...defaultAssets(), ...assets };
+  const languages = await loadLanguages(grammarDir, projectRoot);
+  const queries = new QueryStore(queryDir, languages);
+  const parser = new Parser();
+  parser.setLanguage(languages.python);
+  const trees = new TreeCache(parser);
+
+  return {
+    queries,
+    analyze(doc, settings) {
+      if (!isPython(doc.uri)) return notAScript(doc.uri, resolveGpu(settings.gpu));
+      const tree = trees.parse(doc.uri, doc.text);
+      const facts = extractPythonFacts(tree, queries);
+      const directives = applyDirectives(facts.directives, settings);
+      const gpu = resolveGpu(directives.settings.gpu);
+      const script = buildScriptJob(facts, new Evaluator(facts), doc.uri, directives.settings);
+      script.values.gpu = directives.from
+        ? { value: gpu.id, status: 'known', source: { file: doc.uri, range: { start: { line: directives.from.startPosition.row, character: 0 }, end: { line: directives.from.endPosition.row, character: directives.from.endPosition.column } } }, reason: '# trainlens: comment' }
+        : { value: gpu.id, status: 'known', reason: 'from settings' };
+      if (directives.from) script.values.gpus = { ...script.values.gpus!, reason: '# trainlens: comment' };
+      const estimate = script.job ? estimateJob(script.job, gpu) : null;
+      const fixes = script.job && estimate ? buildFixes(script, gpu, estimate.per_gpu.total, doc.text) : [];
+      return {
+        file: doc.uri,
+        job: script.job,
+        values: script.values,
+        gpu,
+        estimate,
+        findings: [...directives.findings, ...scriptFindings(script, estimate, gpu, fixes)],
+        fixes,
+        assumptions: script.assumptions,
+        anchors: script.anchors,
+      };
+    },
+    close: (uri) => trees.close(uri),
+    dispose() {
+      trees.dispose();
+      parser.delete();
+    },
+  };
+}
+
+/** DeepSpeed JSON gets its own analysis in a later version; until then it yields nothing. */
+function isPython(uri: string): boolean {
+  return !/\.json$/i.test(uri);
+}
+
+function notAScript(file: string, gpu: Gpu): Analysis {
+  return { file, job: null, values: {}, gpu, estimate: null, findings: [], fixes: [], assumptions: [], anchors: [] };
+}
+
+function resolveGpu(id: string): Gpu {
+  return findGpu(id) ?? findGpu(DEFAULT_GPU)!;
+}
+
+const FIX_TITLES: Record<string, string> = {
+  'enable-gradient-checkpointing': 'Enable gradient checkpointing',
+};
+
+/** The estimator's candidate changes, each with the edit that applies it to this script when TrainLens can write one. */
+function buildFixes(script: ScriptJob, gpu: Gpu, total: number, text: string): Fix[] {
+  return fitFixes(script.job!, gpu).map((candidate) => {
+    const edits = candidate.id === 'enable-gradient-checkpointing' ? enableGradientCheckpointingEdits(script.sites, text) ?? [] : [];
+    const title = `${FIX_TITLES[candidate.id] ?? candidate.title ?? candidate.id} (saves ${gibLabel(candidate.saves_bytes)})`;
+    const after = candidate.estimate.per_gpu.total;
+    return { id: candidate.id, title, saves_bytes: total - after, total_after_bytes: after, fits_after: candidate.estimate.fits, edits };
+  });
+}

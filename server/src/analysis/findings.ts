@@ -1,0 +1,70 @@
+/**
+ * Rules over an analysed script: each finding has a stable code (documented in the README), lands
+ * on the text responsible for it, and names the fixes that address it.
+ *
+ * TL001 error    the job does not fit the GPU
+ * TL002 warning  the job fits with under 10% headroom
+ * TL003 info     no estimate: the model or its config could not be read
+ * TL004 warning  a `# trainlens:` comment TrainLens cannot apply
+ * TL005 error    bf16 on a GPU without bf16 support
+ */
+import type { Node } from 'web-tree-sitter';
+import type { Estimate, Gpu, TrainingJob } from '../../../estimator/src/types';
+import { gibLabel } from './format';
+import type { JobSites, ScriptJob } from './script-job';
+import type { Finding, Fix, Range } from './types';
+import { rangeOf } from './values';
+
+/** Fraction of capacity above which a fitting job is reported as tight. */
+export const TIGHT_FRACTION = 0.9;
+
+export function scriptFindings(script: ScriptJob, estimate: Estimate | null, gpu: Gpu, fixes: Fix[]): Finding[] {
+  const findings: Finding[] = [];
+  const { job, sites } = script;
+  if (!job || !estimate) {
+    const model = script.values.model;
+    if (model?.source && model.status === 'unknown') {
+      findings.push({ code: 'TL003', severity: 'information', message: `TrainLens has no estimate: ${model.reason}`, range: model.source.range });
+    }
+    return findings;
+  }
+  const where = oomRange(sites, script);
+  const total = estimate.per_gpu.total;
+  if (!estimate.fits) {
+    const fitting = fixes.filter((f) => f.edits.length > 0);
+    findings.push({
+      code: 'TL001', severity: 'error', range: where,
+      message: `needs ${gibLabel(total)} per GPU; ${gpu.id} has ${gibLabel(gpu.memory_bytes)} (${largest(estimate)})`,
+      fixIds: fitting.map((f) => f.id),
+    });
+  } else if (total > TIGHT_FRACTION * gpu.memory_bytes) {
+    findings.push({
+      code: 'TL002', severity: 'warning', range: where,
+      message: `uses ${gibLabel(total)} of ${gibLabel(gpu.memory_bytes)} per GPU (${Math.round((100 * total) / gpu.memory_bytes)}%): little headroom for fragmentation and spikes`,
+      fixIds: fixes.map((f) => f.id),
+    });
+  }
+  const bf16 = bf16Problem(job, gpu, script);
+  if (bf16) findings.push(bf16);
+  return findings;
+}
+
+function bf16Problem(job: TrainingJob, gpu: Gpu, script: ScriptJob): Finding | undefined {
+  if (gpu.bf16 || !job.precision.startsWith('bf16')) return undefined;
+  const source = script.values.precision?.source;
+  if (!source) return undefined;
+  return { code: 'TL005', severity: 'error', range: source.range, message: `${gpu.id} does not support bf16: use fp16 mixed precision (fp16=True) or an Ampere or newer GPU` };
+}
+
+/** The micro-batch argument, else the TrainingArguments call, else the model load. */
+function oomRange(sites: JobSites, script: ScriptJob): Range {
+  const node: Node | undefined = sites.microBatch?.site ?? sites.trainingArgs?.call.childForFieldName('function') ?? sites.model?.anchor;
+  if (node) return rangeOf(node);
+  return script.values.model?.source?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+}
+
+function largest(estimate: Estimate): string {
+  const parts = Object.entries(estimate.per_gpu).filter(([k]) => k !== 'total').sort((a, b) => b[1] - a[1]);
+  const [name, bytes] = parts[0];
+  return `largest: ${name.replace(/_/g, ' ')} ${gibLabel(bytes)}`;
+}

@@ -1,0 +1,79 @@
+/** Command-line parsing for `trainlens`: small, strict, and with messages that say what to type. */
+import { GPU_IDS, findGpu } from '../../../estimator/src/catalog';
+
+export class UsageError extends Error {}
+
+export interface CliOptions {
+  command: 'check' | 'explain' | 'lsp' | 'help' | 'version';
+  files: string[];
+  gpu?: string;
+  gpus?: number;
+  format: 'text' | 'json';
+}
+
+export const USAGE = `Usage:
+  trainlens check FILE... [--gpu ID] [--gpus N] [--format text|json]
+      Estimate each training script; exit 1 if any job does not fit, 0 if all fit.
+  trainlens explain FILE [--gpu ID] [--gpus N] [--json]
+      The job TrainLens understood, where each value came from, and the memory breakdown.
+  trainlens lsp --stdio
+      Run the language server over stdio (for editors other than VS Code).
+
+Options:
+  --gpu ID       GPU type (default A100-80GB): ${GPU_IDS.join(', ')}
+  --gpus N       number of data-parallel GPUs (default 1)
+  --format F     text (default) or json; --json is short for --format json
+
+Exit codes: 0 all jobs fit, 1 a job does not fit, 2 usage error or unreadable file.
+A '# trainlens: gpu=ID gpus=N' comment in a file overrides --gpu/--gpus for that file.`;
+
+export function parseArgs(argv: string[]): CliOptions {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') return { command: 'help', files: [], format: 'text' };
+  if (command === '--version' || command === 'version') return { command: 'version', files: [], format: 'text' };
+  if (command !== 'check' && command !== 'explain' && command !== 'lsp') throw new UsageError(`unknown command "${command}"`);
+  const options: CliOptions = { command, files: [], format: 'text' };
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    const [flag, inline] = arg.startsWith('--') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
+    const value = () => {
+      const v = inline ?? rest[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--gpu': {
+        const id = value();
+        const gpu = findGpu(id);
+        if (!gpu) throw new UsageError(`unknown GPU "${id}"; known GPUs: ${GPU_IDS.join(', ')}`);
+        options.gpu = gpu.id;
+        break;
+      }
+      case '--gpus': {
+        const v = value();
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1) throw new UsageError(`--gpus must be a whole number ≥ 1, got "${v}"`);
+        options.gpus = n;
+        break;
+      }
+      case '--format': {
+        const f = value();
+        if (f !== 'text' && f !== 'json') throw new UsageError(`--format must be text or json, got "${f}"`);
+        options.format = f;
+        break;
+      }
+      case '--json':
+        options.format = 'json';
+        break;
+      case '--stdio':
+        if (command !== 'lsp') throw new UsageError('--stdio applies to "trainlens lsp" only');
+        break;
+      default:
+        if (arg.startsWith('-')) throw new UsageError(`unknown option "${arg}"`);
+        options.files.push(arg);
+    }
+  }
+  if (command !== 'lsp' && options.files.length === 0) throw new UsageError(`"trainlens ${command}" needs at least one FILE`);
+  if (command === 'explain' && options.files.length > 1) throw new UsageError('"trainlens explain" takes one FILE');
+  return options;
+}

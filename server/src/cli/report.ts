@@ -1,0 +1,53 @@
+/**
+ * The JSON contract of `trainlens explain --json` / `check --format json` (documented in the
+ * README; fields are added, never renamed). Sizes are integer bytes.
+ */
+import { countParams } from '../../../estimator/src';
+import type { Analysis } from '../analysis/types';
+
+export const REPORT_VERSION = 1;
+
+export function jsonReport(analysis: Analysis): Record<string, unknown> {
+  const { job, estimate } = analysis;
+  const params = job ? countParams(job.model, job.peft) : undefined;
+  return {
+    version: REPORT_VERSION,
+    file: analysis.file,
+    gpu: { id: analysis.gpu.id, memory_bytes: analysis.gpu.memory_bytes, bf16: analysis.gpu.bf16 },
+    job: job && {
+      model: {
+        id: job.model.id,
+        family: job.model.family,
+        params: params!.total,
+        trainable_params: params!.trainable,
+        hidden_size: job.model.hidden_size,
+        num_layers: job.model.num_layers,
+        num_heads: job.model.num_heads,
+        num_kv_heads: job.model.num_kv_heads,
+        intermediate_size: job.model.intermediate_size,
+        vocab_size: job.model.vocab_size,
+      },
+      micro_batch: job.micro_batch,
+      grad_accum: job.grad_accum,
+      seq_len: job.seq_len,
+      precision: job.precision,
+      optimizer: job.optimizer,
+      grad_checkpointing: job.grad_checkpointing,
+      attention: job.attention,
+      peft: job.peft,
+      gpus: job.gpus,
+    },
+    values: analysis.values,
+    estimate: estimate && {
+      per_gpu: estimate.per_gpu,
+      capacity_bytes: estimate.capacity_bytes,
+      fits: estimate.fits,
+      flops_per_step: estimate.flops_per_step,
+      detail: estimate.detail,
+      notes: estimate.notes,
+    },
+    assumptions: analysis.assumptions,
+    findings: analysis.findings.map(({ code, severity, message, range }) => ({ code, severity, message, range })),
+    fixes: analysis.fixes.map(({ id, title, saves_bytes, total_after_bytes, fits_after }) => ({ id, title, saves_bytes, total_after_bytes, fits_after })),
+  };
+}

@@ -1,0 +1,48 @@
+/** Plain-text rendering of an Analysis for the terminal: the job, the breakdown, the verdict, the fixes. */
+import type { MemoryBreakdown } from '../../../estimator/src/types';
+import { countParams } from '../../../estimator/src';
+import { gibLabel } from '../analysis/format';
+import { FIELD_LABELS, formatValue } from '../analysis/script-job';
+import type { Analysis, JobField } from '../analysis/types';
+
+const COMPONENTS: [keyof MemoryBreakdown, string][] = [
+  ['weights', 'weights'], ['gradients', 'gradients'], ['optimizer_states', 'optimizer states'],
+  ['activations', 'activations'], ['autocast_weight_copies', 'autocast weight copies'], ['other', 'other'],
+];
+
+export function textReport(analysis: Analysis, displayName: string, verbose: boolean): string {
+  const out: string[] = [];
+  const { job, estimate, gpu } = analysis;
+  if (!job || !estimate) {
+    const reason = analysis.values.model?.reason ?? 'no training job found';
+    out.push(`${displayName}: no estimate (${reason})`);
+    return out.concat(findingLines(analysis)).join('\n');
+  }
+  const params = countParams(job.model, job.peft);
+  const gpus = job.gpus > 1 ? ` × ${job.gpus}` : '';
+  out.push(`${displayName}: ${estimate.fits ? 'fits' : 'DOES NOT FIT'} on ${gpu.id}${gpus}: ${gibLabel(estimate.per_gpu.total)} of ${gibLabel(gpu.memory_bytes)} per GPU`);
+  out.push('', 'Job:');
+  out.push(`  model             ${job.model.id} (${job.model.family}, ${(params.total / 1e9).toFixed(2)} B params, ${(params.trainable / 1e6).toFixed(1)} M trainable)`);
+  const fields: JobField[] = ['micro_batch', 'grad_accum', 'seq_len', 'precision', 'optimizer', 'grad_checkpointing', 'attention', 'peft'];
+  for (const field of fields) {
+    const info = analysis.values[field];
+    const status = info && info.status !== 'known' ? `  [${info.status}${info.reason ? `: ${info.reason}` : ''}]` : '';
+    out.push(`  ${FIELD_LABELS[field].padEnd(17)} ${formatValue(info?.value ?? (job as unknown as Record<string, unknown>)[field])}${verbose || status ? status : ''}`);
+  }
+  out.push('', 'Memory per GPU:');
+  for (const [key, label] of COMPONENTS) out.push(`  ${label.padEnd(24)} ${gibLabel(estimate.per_gpu[key]).padStart(10)}`);
+  out.push(`  ${'total'.padEnd(24)} ${gibLabel(estimate.per_gpu.total).padStart(10)}   (${gpu.id} has ${gibLabel(gpu.memory_bytes)})`);
+  if (verbose && estimate.notes.length) out.push('', 'Notes:', ...estimate.notes.map((n) => `  - ${n}`));
+  out.push(...findingLines(analysis));
+  const fixes = analysis.fixes;
+  if (fixes.length) {
+    out.push('', estimate.fits ? 'Changes that save memory:' : 'Fixes:');
+    for (const fix of fixes) out.push(`  - ${fix.title}: ${gibLabel(fix.total_after_bytes)} per GPU${fix.fits_after ? ', fits' : ', still does not fit'}`);
+  }
+  return out.join('\n');
+}
+
+function findingLines(analysis: Analysis): string[] {
+  if (!analysis.findings.length) return [];
+  return ['', 'Findings:', ...analysis.findings.map((f) => `  ${f.range.start.line + 1}:${f.range.start.character + 1} ${f.severity} ${f.code}: ${f.message}`)];
+}

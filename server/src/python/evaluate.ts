@@ -1,0 +1,305 @@
+/**
+ * Static evaluation of Python expressions, the way an engineer reads a script: literals, module
+ * constants (the last assignment before the use), simple arithmetic, dict literals and `dict(...)`,
+ * subscripts of those, `torch.<dtype>` names and argparse defaults (`args.batch_size`). Nothing is
+ * executed. Every result keeps the node that set it and the chain of steps that led there.
+ */
+import type { Node } from 'web-tree-sitter';
+import { callsNamed, type CallFact, type PythonFacts } from './facts';
+
+export interface PyDict { kind: 'dict'; entries: Map<string, Node> }
+export interface PyDtype { kind: 'dtype'; name: string }
+export type PyValue = number | string | boolean | null | PyDict | PyDtype | PyValue[];
+
+export type Evaluated =
+  | { ok: true; value: PyValue; node: Node; via: string[] }
+  | { ok: false; reason: string; node: Node };
+
+const MAX_DEPTH = 24;
+
+export class Evaluator {
+  constructor(private readonly facts: PythonFacts) {}
+
+  evaluate(node: Node, depth = 0): Evaluated {
+    if (depth > MAX_DEPTH) return fail(node, 'too many indirections');
+    switch (node.type) {
+      case 'integer':
+      case 'float': {
+        const value = Number(node.text.replace(/_/g, '').replace(/[jJlL]$/, ''));
+        return Number.isFinite(value) ? ok(value, node) : fail(node, `cannot read number ${node.text}`);
+      }
+      case 'string':
+        return this.string(node);
+      case 'true':
+        return ok(true, node);
+      case 'false':
+        return ok(false, node);
+      case 'none':
+        return ok(null, node);
+      case 'parenthesized_expression': {
+        const inner = node.namedChildren[0];
+        return inner ? this.evaluate(inner, depth + 1) : fail(node, 'empty parentheses');
+      }
+      case 'unary_operator':
+        return this.unary(node, depth);
+      case 'binary_operator':
+        return this.binary(node, depth);
+      case 'identifier':
+        return this.name(node, depth);
+      case 'attribute':
+        return this.attribute(node, depth);
+      case 'subscript':
+        return this.subscript(node, depth);
+      case 'dictionary':
+        return ok(dictLiteral(node), node);
+      case 'list':
+      case 'tuple':
+        return this.sequence(node, depth);
+      case 'call':
+        return this.call(node, depth);
+      case 'comparison_operator':
+        return this.comparison(node, depth);
+      case 'conditional_expression':
+        return this.conditional(node, depth);
+      case 'not_operator': {
+        const arg = node.childForFieldName('argument');
+        const inner = arg ? this.evaluate(arg, depth + 1) : fail(node, 'incomplete expression');
+        return inner.ok ? { ...inner, value: !truthy(inner.value), node } : inner;
+      }
+      default:
+        return fail(node, `\`${clip(node.text)}\` is not a value TrainLens can read statically`);
+    }
+  }
+
+  /** Evaluates, then follows the value into a dict entry (`hp["lr"]`). */
+  lookup(dict: PyDict, key: string, depth = 0): Evaluated | undefined {
+    const entry = dict.entries.get(key);
+    return entry ? this.evaluate(entry, depth + 1) : undefined;
+  }
+
+  private string(node: Node): Evaluated {
+    if (node.namedChildren.some((c) => c?.type === 'interpolation')) return fail(node, 'f-string with placeholders');
+    const content = node.namedChildren.filter((c) => c?.type === 'string_content').map((c) => c!.text).join('');
+    return ok(content, node);
+  }
+
+  private unary(node: Node, depth: number): Evaluated {
+    const operand = node.childForFieldName('argument');
+    const op = node.childForFieldName('operator')?.text;
+    if (!operand) return fail(node, 'incomplete expression');
+    const inner = this.evaluate(operand, depth + 1);
+    if (!inner.ok || typeof inner.value !== 'number') return inner.ok ? fail(node, 'not a number') : inner;
+    return { ...inner, value: op === '-' ? -inner.value : inner.value };
+  }
+
+  private binary(node: Node, depth: number): Evaluated {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    const op = node.childForFieldName('operator')?.text;
+    if (!left || !right || !op) return fail(node, 'incomplete expression');
+    const a = this.evaluate(left, depth + 1);
+    if (!a.ok) return a;
+    const b = this.evaluate(right, depth + 1);
+    if (!b.ok) return b;
+    if (typeof a.value !== 'number' || typeof b.value !== 'number') return fail(node, `\`${clip(node.text)}\` is not arithmetic on numbers`);
+    const value = arithmetic(op, a.value, b.value);
+    if (value === undefined) return fail(node, `operator ${op} is not evaluated`);
+    return { ok: true, value, node, via: [...a.via, ...b.via, `${clip(node.text)} = ${value}`] };
+  }
+
+  /** `a == b` and friends, with one operator. */
+  private comparison(node: Node, depth: number): Evaluated {
+    const operands = node.namedChildren.filter((c): c is Node => !!c);
+    const ops = node.children.filter((c) => c && !c.isNamed).map((c) => c!.text);
+    if (operands.length !== 2 || ops.length !== 1) return fail(node, `\`${clip(node.text)}\` is not a comparison TrainLens evaluates`);
+    const a = this.evaluate(operands[0], depth + 1);
+    if (!a.ok) return a;
+    const b = this.evaluate(operands[1], depth + 1);
+    if (!b.ok) return b;
+    const value = compare(ops[0], a.value, b.value);
+    if (value === undefined) return fail(node, `\`${clip(node.text)}\` is not a comparison TrainLens evaluates`);
+    return { ok: true, value, node, via: [...a.via, ...b.via, `${clip(node.text)} is ${value ? 'True' : 'False'}`] };
+  }
+
+  /** `a if condition else b` */
+  private conditional(node: Node, depth: number): Evaluated {
+    const [then, condition, otherwise] = node.namedChildren;
+    if (!then || !condition || !otherwise) return fail(node, 'incomplete conditional');
+    const test = this.evaluate(condition, depth + 1);
+    if (!test.ok) return test;
+    const chosen = this.evaluate(truthy(test.value) ? then : otherwise, depth + 1);
+    return chosen.ok ? { ...chosen, via: [...test.via, ...chosen.via] } : chosen;
+  }
+
+  /** A name takes the value of its last assignment before the use. */
+  private name(node: Node, depth: number): Evaluated {
+    const candidates = (this.facts.assignments.get(node.text) ?? []).filter((a) => a.assignment.endIndex <= node.startIndex);
+    const last = candidates[candidates.length - 1];
+    if (!last) return fail(node, `\`${node.text}\` is not assigned before this line`);
+    const inner = this.evaluate(last.value, depth + 1);
+    if (!inner.ok) return inner;
+    return { ...inner, via: [`${node.text} = ${clip(last.value.text)} (line ${last.assignment.startPosition.row + 1})`, ...inner.via] };
+  }
+
+  private attribute(node: Node, depth: number): Evaluated {
+    const object = node.childForFieldName('object');
+    const attr = node.childForFieldName('attribute')?.text;
+    if (!object || !attr) return fail(node, 'incomplete attribute');
+    if (object.text === 'torch' && TORCH_DTYPES.has(attr)) return ok({ kind: 'dtype', name: TORCH_DTYPES.get(attr)! }, node);
+    const fromArgparse = this.argparseDefault(attr, depth);
+    if (fromArgparse) return fromArgparse;
+    return fail(node, `\`${clip(node.text)}\` is set at run time`);
+  }
+
+  /** `args.batch_size` → `add_argument("--batch_size", default=...)` (or `dest="batch_size"`). */
+  private argparseDefault(attr: string, depth: number): Evaluated | undefined {
+    for (const call of callsNamed(this.facts, 'add_argument')) {
+      const flags = call.positional.map((p) => (p.type === 'string' ? this.string(p) : undefined));
+      const dest = call.keywords.get('dest')?.childForFieldName('value');
+      const destName = dest ? this.evaluate(dest, depth + 1) : undefined;
+      const names = flags.flatMap((f) => (f?.ok && typeof f.value === 'string' ? [f.value.replace(/^-+/, '').replace(/-/g, '_')] : []));
+      const matches = destName?.ok ? destName.value === attr : names.includes(attr);
+      if (!matches) continue;
+      const def = call.keywords.get('default')?.childForFieldName('value');
+      if (!def) return this.flagDefault(call, attr, depth);
+      const inner = this.evaluate(def, depth + 1);
+      if (!inner.ok) return inner;
+      return { ...inner, via: [`argparse default of --${attr} (line ${call.call.startPosition.row + 1})`, ...inner.via] };
+    }
+    return undefined;
+  }
+
+  /** `action="store_true"` defaults to False, `"store_false"` to True (argparse). */
+  private flagDefault(call: CallFact, attr: string, depth: number): Evaluated {
+    const actionNode = call.keywords.get('action')?.childForFieldName('value');
+    const action = actionNode ? this.evaluate(actionNode, depth + 1) : undefined;
+    const where = `argparse default of --${attr} (line ${call.call.startPosition.row + 1})`;
+    if (action?.ok && action.value === 'store_true') return { ok: true, value: false, node: call.call, via: [where] };
+    if (action?.ok && action.value === 'store_false') return { ok: true, value: true, node: call.call, via: [where] };
+    return fail(call.call, `--${attr} has no default and is set on the command line`);
+  }
+
+  private subscript(node: Node, depth: number): Evaluated {
+    const value = node.childForFieldName('value');
+    const index = node.childForFieldName('subscript');
+    if (!value || !index) return fail(node, 'incomplete subscript');
+    const container = this.evaluate(value, depth + 1);
+    if (!container.ok) return container;
+    const key = this.evaluate(index, depth + 1);
+    if (!key.ok) return key;
+    if (isDict(container.value) && typeof key.value === 'string') {
+      const entry = this.lookup(container.value, key.value, depth);
+      if (!entry) return fail(node, `key "${key.value}" is not in the dict`);
+      return entry.ok ? { ...entry, via: [...container.via, ...entry.via] } : entry;
+    }
+    if (Array.isArray(container.value) && typeof key.value === 'number') {
+      const item = container.value[key.value];
+      return item === undefined ? fail(node, 'index out of range') : ok(item, node);
+    }
+    return fail(node, `\`${clip(node.text)}\` is not a lookup TrainLens can follow`);
+  }
+
+  private sequence(node: Node, depth: number): Evaluated {
+    const items: PyValue[] = [];
+    for (const child of node.namedChildren) {
+      if (!child || child.type === 'comment') continue;
+      const item = this.evaluate(child, depth + 1);
+      if (!item.ok) return item;
+      items.push(item.value);
+    }
+    return ok(items, node);
+  }
+
+  /** `dict(a=1, **other)` is a dict and `getattr(torch, "bfloat16")` a dtype; other calls are run-time values. */
+  private call(node: Node, depth: number): Evaluated {
+    const fn = node.childForFieldName('function');
+    const args = node.childForFieldName('arguments');
+    const [first, second] = args?.namedChildren ?? [];
+    if (fn?.text === 'getattr' && first?.text === 'torch' && second) {
+      const name = this.evaluate(second, depth + 1);
+      if (name.ok && typeof name.value === 'string' && TORCH_DTYPES.has(name.value)) {
+        return { ...name, value: { kind: 'dtype', name: TORCH_DTYPES.get(name.value)! }, node };
+      }
+      return name.ok ? fail(node, `torch.${String(name.value)} is not a dtype`) : name;
+    }
+    if (fn?.text !== 'dict' || !args) return fail(node, `\`${clip(node.text)}\` is computed at run time`);
+    const entries = new Map<string, Node>();
+    for (const child of args.namedChildren) {
+      const name = child?.type === 'keyword_argument' ? child.childForFieldName('name') : null;
+      const value = child?.childForFieldName('value');
+      if (name && value) entries.set(name.text, value);
+    }
+    return ok({ kind: 'dict', entries }, node);
+  }
+}
+
+export function isDict(v: PyValue): v is PyDict {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && v.kind === 'dict';
+}
+
+export function isDtype(v: PyValue): v is PyDtype {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && v.kind === 'dtype';
+}
+
+function dictLiteral(node: Node): PyDict {
+  const entries = new Map<string, Node>();
+  for (const pair of node.namedChildren) {
+    if (pair?.type !== 'pair') continue;
+    const key = pair.childForFieldName('key');
+    const value = pair.childForFieldName('value');
+    const text = key?.type === 'string' ? key.namedChildren.find((c) => c?.type === 'string_content')?.text : undefined;
+    if (text !== undefined && value) entries.set(text, value);
+  }
+  return { kind: 'dict', entries };
+}
+
+function truthy(v: PyValue): boolean {
+  if (Array.isArray(v)) return v.length > 0;
+  if (isDict(v)) return v.entries.size > 0;
+  return v !== null && v !== false && v !== 0 && v !== '';
+}
+
+function compare(op: string, a: PyValue, b: PyValue): boolean | undefined {
+  const scalar = (v: PyValue) => typeof v !== 'object' || v === null;
+  if (!scalar(a) || !scalar(b)) return undefined;
+  switch (op) {
+    case '==': return a === b;
+    case '!=': return a !== b;
+    case '<': return typeof a === 'number' && typeof b === 'number' ? a < b : undefined;
+    case '<=': return typeof a === 'number' && typeof b === 'number' ? a <= b : undefined;
+    case '>': return typeof a === 'number' && typeof b === 'number' ? a > b : undefined;
+    case '>=': return typeof a === 'number' && typeof b === 'number' ? a >= b : undefined;
+    default: return undefined;
+  }
+}
+
+function arithmetic(op: string, a: number, b: number): number | undefined {
+  switch (op) {
+    case '+': return a + b;
+    case '-': return a - b;
+    case '*': return a * b;
+    case '/': return b === 0 ? undefined : a / b;
+    case '//': return b === 0 ? undefined : Math.floor(a / b);
+    case '%': return b === 0 ? undefined : a % b;
+    case '**': return a ** b;
+    default: return undefined;
+  }
+}
+
+const TORCH_DTYPES = new Map([
+  ['float32', 'float32'], ['float', 'float32'], ['float16', 'float16'], ['half', 'float16'],
+  ['bfloat16', 'bfloat16'], ['int8', 'int8'], ['uint8', 'uint8'],
+]);
+
+function ok(value: PyValue, node: Node): Evaluated {
+  return { ok: true, value, node, via: [] };
+}
+
+function fail(node: Node, reason: string): Evaluated {
+  return { ok: false, reason, node };
+}
+
+export function clip(text: string, max = 40): string {
+  const one = text.replace(/\s+/g, ' ');
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
