@@ -1,0 +1,82 @@
+/**
+ * Bundles the extension client, the language server and the CLI with esbuild, and lays out the
+ * assets the server loads at run time next to the bundles:
+ *   dist/client.js, dist/server.js, dist/cli.js
+ *   dist/grammars/{tree-sitter,tree-sitter-python,tree-sitter-json}.wasm
+ *   dist/queries/<language>/*.scm        (copied from grammars/queries)
+ * Type checking is separate (`npm run typecheck`): esbuild only strips types.
+ */
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const require = createRequire(import.meta.url);
+
+const entries = [
+  { in: 'client/src/extension.ts', out: 'client.js', external: ['vscode'] },
+  { in: 'server/src/main.ts', out: 'server.js', external: [] },
+  { in: 'server/src/cli/main.ts', out: 'cli.js', external: [] },
+];
+
+const grammarFiles = [
+  'web-tree-sitter/tree-sitter.wasm',
+  'tree-sitter-python/tree-sitter-python.wasm',
+  'tree-sitter-json/tree-sitter-json.wasm',
+];
+
+/**
+ * web-tree-sitter's ESM build locates itself through import.meta.url, which a CommonJS bundle does
+ * not have; its CommonJS build uses __dirname. esbuild picks the "import" export condition for
+ * `import` statements whatever the output format, so point the package at its .cjs file here.
+ */
+const webTreeSitterAsCommonJs = {
+  name: 'web-tree-sitter-cjs',
+  setup(build) {
+    build.onResolve({ filter: /^web-tree-sitter$/ }, () => ({
+      path: join(dirname(require.resolve('web-tree-sitter/tree-sitter.wasm')), 'tree-sitter.cjs'),
+    }));
+  },
+};
+
+async function bundle(entry) {
+  const source = join(root, entry.in);
+  if (!existsSync(source)) {
+    console.warn(`build: warning: ${entry.in} does not exist yet; dist/${entry.out} not built`);
+    return;
+  }
+  await esbuild.build({
+    entryPoints: [source],
+    outfile: join(dist, entry.out),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: entry.external,
+    sourcemap: true,
+    logLevel: 'warning',
+    plugins: [webTreeSitterAsCommonJs],
+  });
+}
+
+function copyAssets() {
+  const grammarDir = join(dist, 'grammars');
+  const queryDir = join(dist, 'queries');
+  rmSync(grammarDir, { recursive: true, force: true });
+  rmSync(queryDir, { recursive: true, force: true });
+  mkdirSync(grammarDir, { recursive: true });
+  for (const file of grammarFiles) {
+    const from = require.resolve(file);
+    cpSync(from, join(grammarDir, file.split('/').pop()));
+  }
+  cpSync(join(root, 'grammars', 'queries'), queryDir, { recursive: true });
+}
+
+mkdirSync(dist, { recursive: true });
+const results = await Promise.allSettled(entries.map(bundle));
+copyAssets();
+// esbuild has already printed each error with its location.
+if (results.some((result) => result.status === 'rejected')) process.exitCode = 1;

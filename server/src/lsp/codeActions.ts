@@ -1,0 +1,52 @@
+/**
+ * Quick fixes: one per Fix that a TrainLens diagnostic in the request's context refers to, built
+ * from that diagnostic's `data.fixIds` and the analysis of the same document version. A fix the
+ * analysis has no edit for is shown in hovers but offered as no action.
+ */
+import {
+  CodeActionKind,
+  type CodeAction,
+  type CodeActionContext,
+  type Diagnostic,
+  type WorkspaceEdit,
+} from 'vscode-languageserver';
+import type { Analysis, Fix } from '../analysis/types';
+import { fixIdsOf } from './diagnostics';
+
+export interface DocumentVersion { uri: string; version: number }
+
+export function quickFixes(
+  analysis: Analysis,
+  document: DocumentVersion,
+  context: CodeActionContext,
+  versionedEdits: boolean,
+): CodeAction[] {
+  if (context.only && !context.only.some(includesQuickFix)) return [];
+  const fixes = new Map(analysis.fixes.map((fix) => [fix.id, fix]));
+  const diagnosticsByFix = new Map<Fix, Diagnostic[]>();
+  for (const diagnostic of context.diagnostics) {
+    for (const id of fixIdsOf(diagnostic)) {
+      const fix = fixes.get(id);
+      if (fix && fix.edits.length > 0) diagnosticsByFix.set(fix, [...(diagnosticsByFix.get(fix) ?? []), diagnostic]);
+    }
+  }
+  return [...diagnosticsByFix].map(([fix, diagnostics], index) => ({
+    title: fix.title,
+    kind: CodeActionKind.QuickFix,
+    diagnostics,
+    isPreferred: index === 0,
+    edit: workspaceEdit(fix, document, versionedEdits),
+  }));
+}
+
+/** Kinds are hierarchical ("refactor.extract"); "" asks for every kind. */
+function includesQuickFix(kind: string): boolean {
+  return kind === CodeActionKind.Empty || kind === CodeActionKind.QuickFix;
+}
+
+/** A versioned edit where the client supports one, so a stale fix is refused rather than misapplied. */
+function workspaceEdit(fix: Fix, document: DocumentVersion, versioned: boolean): WorkspaceEdit {
+  return versioned
+    ? { documentChanges: [{ textDocument: { uri: document.uri, version: document.version }, edits: fix.edits }] }
+    : { changes: { [document.uri]: fix.edits } };
+}

@@ -1,0 +1,36 @@
+/**
+ * The `trainlens.*` settings: one typed shape with defaults (the same as package.json's
+ * `contributes.configuration`, which a test checks), parsed leniently: a bad value is logged and
+ * replaced by its default, never thrown.
+ */
+import type { AnalysisSettings } from '../analysis/types';
+
+export interface Settings {
+  /** Catalog id of the GPU, e.g. "A100-80GB". */
+  gpu: string;
+  /** GPUs the job runs on (data parallel). */
+  gpuCount: number;
+}
+
+export const SETTINGS_SECTION = 'trainlens';
+
+export const DEFAULT_SETTINGS: Readonly<Settings> = { gpu: 'A100-80GB', gpuCount: 1 };
+
+/** Reads a `trainlens` settings object from a client; `warn` hears about every value ignored. */
+export function parseSettings(raw: unknown, warn: (message: string) => void): Settings {
+  const input = (raw !== null && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const settings = { ...DEFAULT_SETTINGS };
+  if (input.gpu !== undefined) {
+    if (typeof input.gpu === 'string' && input.gpu.trim() !== '') settings.gpu = input.gpu.trim();
+    else warn(`trainlens.gpu must be a GPU id such as "A100-80GB"; using ${DEFAULT_SETTINGS.gpu}`);
+  }
+  if (input.gpuCount !== undefined) {
+    if (Number.isInteger(input.gpuCount) && (input.gpuCount as number) >= 1) settings.gpuCount = input.gpuCount as number;
+    else warn(`trainlens.gpuCount must be an integer ≥ 1; using ${DEFAULT_SETTINGS.gpuCount}`);
+  }
+  return settings;
+}
+
+export function toAnalysisSettings(settings: Settings): AnalysisSettings {
+  return { gpu: settings.gpu, gpus: settings.gpuCount };
+}

@@ -1,0 +1,92 @@
+/**
+ * The TrainLens language server's features, registered on a connection: document sync, settings,
+ * debounced diagnostics, hovers, quick fixes. It depends on an Analyzer, not on how one is made,
+ * so tests can drive it with their own.
+ */
+import {
+  CodeActionKind,
+  DidChangeConfigurationNotification,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type ClientCapabilities,
+  type Connection,
+  type ServerCapabilities,
+} from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { AnalysisStore, type DocumentAnalyzer } from './analyses';
+import { quickFixes } from './codeActions';
+import { DocumentSettings } from './documentSettings';
+import { hoverAt } from './hover';
+import { toAnalysisSettings } from './settings';
+import { Validation } from './validation';
+
+export class TrainLensServer {
+  private readonly documents = new TextDocuments(TextDocument);
+  private clientCapabilities: ClientCapabilities = {};
+  private readonly settings: DocumentSettings;
+  private readonly store: AnalysisStore;
+  private readonly validation: Validation;
+
+  constructor(private readonly connection: Connection, analyzer: Promise<DocumentAnalyzer>) {
+    analyzer.catch((err: unknown) =>
+      connection.console.error(`TrainLens: the analyzer did not start: ${err instanceof Error ? err.stack : String(err)}`),
+    );
+    this.settings = new DocumentSettings(connection, () => this.clientCapabilities.workspace?.configuration === true);
+    this.store = new AnalysisStore(analyzer, (message) => connection.console.error(message));
+    this.validation = new Validation(connection, this.documents, this.settings, this.store);
+  }
+
+  capabilities(): ServerCapabilities {
+    return {
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+      hoverProvider: true,
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+    };
+  }
+
+  /** Registers every handler on the connection; call before connection.listen(). */
+  register(): void {
+    const { connection, documents } = this;
+    connection.onInitialize((params) => {
+      this.clientCapabilities = params.capabilities;
+      return { capabilities: this.capabilities(), serverInfo: { name: 'TrainLens' } };
+    });
+    connection.onInitialized(() => {
+      if (this.clientCapabilities.workspace?.didChangeConfiguration?.dynamicRegistration) {
+        void connection.client.register(DidChangeConfigurationNotification.type, undefined);
+      }
+    });
+    connection.onDidChangeConfiguration((change) => {
+      this.settings.changed(change.settings);
+      this.validation.scheduleAll();
+    });
+    documents.onDidChangeContent(({ document }) => this.validation.schedule(document.uri));
+    documents.onDidClose(({ document }) => {
+      this.settings.forget(document.uri);
+      void this.validation.close(document.uri);
+    });
+    connection.onHover(async ({ textDocument, position }) => {
+      const result = await this.analysisOf(textDocument.uri);
+      return result?.analysis ? hoverAt(result.analysis, position) : null;
+    });
+    connection.onCodeAction(async ({ textDocument, context }) => {
+      const result = await this.analysisOf(textDocument.uri);
+      if (!result?.analysis) return [];
+      const versioned = this.clientCapabilities.workspace?.workspaceEdit?.documentChanges === true;
+      return quickFixes(result.analysis, result, context, versioned);
+    });
+    connection.onShutdown(async () => {
+      this.validation.dispose();
+      await this.store.dispose();
+    });
+    documents.listen(connection);
+  }
+
+  /** The analysis of an open document's current text (shared with diagnostics). */
+  private async analysisOf(uri: string) {
+    const document = this.documents.get(uri);
+    if (!document) return undefined;
+    const settings = await this.settings.get(uri);
+    return this.store.analyze(document, toAnalysisSettings(settings));
+  }
+}

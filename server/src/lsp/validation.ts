@@ -1,0 +1,65 @@
+/**
+ * Debounced analysis of open documents, published as diagnostics and a status notification.
+ * Each publish carries the document version it describes, and a version older than one already
+ * published for that document is dropped.
+ */
+import type { Connection, TextDocuments } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { AnalysisStore } from './analyses';
+import { KeyedDebouncer } from './debounce';
+import { toDiagnostics } from './diagnostics';
+import type { DocumentSettings } from './documentSettings';
+import { StatusNotification } from './protocol';
+import { toAnalysisSettings } from './settings';
+import { statusOf } from './status';
+
+export const VALIDATION_DELAY_MS = 150;
+
+export class Validation {
+  private readonly debouncer = new KeyedDebouncer((uri) => void this.validate(uri), VALIDATION_DELAY_MS);
+  private readonly publishedVersions = new Map<string, number>();
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly documents: TextDocuments<TextDocument>,
+    private readonly settings: DocumentSettings,
+    private readonly store: AnalysisStore,
+  ) {}
+
+  schedule(uri: string): void {
+    this.debouncer.schedule(uri);
+  }
+
+  /** Re-analyses every open document (settings changed). */
+  scheduleAll(): void {
+    for (const document of this.documents.all()) this.debouncer.schedule(document.uri, 0);
+  }
+
+  /** Stops work on a closed document, clears its diagnostics and frees its tree. */
+  async close(uri: string): Promise<void> {
+    this.debouncer.cancel(uri);
+    this.publishedVersions.delete(uri);
+    await this.connection.sendDiagnostics({ uri, diagnostics: [] });
+    await this.store.close(uri);
+  }
+
+  dispose(): void {
+    this.debouncer.dispose();
+  }
+
+  private async validate(uri: string): Promise<void> {
+    try {
+      const document = this.documents.get(uri);
+      if (!document) return;
+      const settings = await this.settings.get(uri);
+      const result = await this.store.analyze(document, toAnalysisSettings(settings));
+      if (this.documents.get(uri) !== document) return;
+      if (result.version < (this.publishedVersions.get(uri) ?? -Infinity)) return;
+      this.publishedVersions.set(uri, result.version);
+      await this.connection.sendDiagnostics({ uri, version: result.version, diagnostics: toDiagnostics(result) });
+      await this.connection.sendNotification(StatusNotification, statusOf(result, settings));
+    } catch (err) {
+      this.connection.console.error(`TrainLens: validating ${uri} failed: ${err instanceof Error ? err.stack : String(err)}`);
+    }
+  }
+}

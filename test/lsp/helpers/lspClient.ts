@@ -1,0 +1,202 @@
+/**
+ * A small LSP client for tests: speaks JSON-RPC to a TrainLens server (a child process or an
+ * in-process one), answers `workspace/configuration` from a settings function, records every
+ * diagnostics and status notification, and waits on them with a deadline (never a fixed sleep).
+ */
+import {
+  CodeActionRequest,
+  ConfigurationRequest,
+  createProtocolConnection,
+  DidChangeConfigurationNotification,
+  DidChangeTextDocumentNotification,
+  DidCloseTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  ExitNotification,
+  HoverRequest,
+  InitializedNotification,
+  InitializeRequest,
+  PublishDiagnosticsNotification,
+  ShutdownRequest,
+  type CodeAction,
+  type Command,
+  type Diagnostic,
+  type Hover,
+  type MessageReader,
+  type MessageWriter,
+  type Position,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+  type Range,
+  type TextEdit,
+} from 'vscode-languageserver-protocol/node';
+import { StatusNotification, type StatusParams } from '../../../server/src/lsp/protocol';
+
+export class LspTestClient {
+  readonly published: PublishDiagnosticsParams[] = [];
+  readonly statuses: StatusParams[] = [];
+  readonly configurationRequests: string[] = [];
+  private readonly connection: ProtocolConnection;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(reader: MessageReader, writer: MessageWriter, private settings: () => unknown) {
+    this.connection = createProtocolConnection(reader, writer);
+    this.connection.onRequest(ConfigurationRequest.type, ({ items }) => {
+      this.configurationRequests.push(...items.map((item) => item.scopeUri ?? ''));
+      return items.map(() => this.settings());
+    });
+    this.connection.onNotification(PublishDiagnosticsNotification.type, (params) => {
+      this.published.push(params);
+      this.notify();
+    });
+    this.connection.onNotification(StatusNotification, (params) => {
+      this.statuses.push(params);
+      this.notify();
+    });
+    this.connection.listen();
+  }
+
+  async initialize(processId: number | null): Promise<void> {
+    await this.connection.sendRequest(InitializeRequest.type, {
+      processId,
+      rootUri: null,
+      workspaceFolders: null,
+      capabilities: {
+        workspace: { configuration: true, workspaceEdit: { documentChanges: true } },
+        textDocument: {
+          synchronization: { dynamicRegistration: false },
+          publishDiagnostics: { versionSupport: true },
+          hover: { contentFormat: ['markdown', 'plaintext'] },
+          codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix'] } } },
+        },
+      },
+    });
+    await this.connection.sendNotification(InitializedNotification.type, {});
+  }
+
+  open(uri: string, text: string, languageId = 'python'): Promise<void> {
+    return this.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId, version: 1, text },
+    });
+  }
+
+  /** Replaces the whole text (a change event without a range). */
+  change(uri: string, version: number, text: string): Promise<void> {
+    return this.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version },
+      contentChanges: [{ text }],
+    });
+  }
+
+  close(uri: string): Promise<void> {
+    return this.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
+  }
+
+  /** Changes what `workspace/configuration` answers and tells the server. */
+  changeSettings(settings: () => unknown): Promise<void> {
+    this.settings = settings;
+    return this.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+  }
+
+  hover(uri: string, position: Position): Promise<Hover | null> {
+    return this.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position });
+  }
+
+  codeActions(uri: string, range: Range, diagnostics: Diagnostic[], only?: string[]): Promise<(CodeAction | Command)[] | null> {
+    return this.connection.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri },
+      range,
+      context: { diagnostics, only },
+    });
+  }
+
+  /** The first diagnostics publication for `uri` (already received or to come) that satisfies `accept`. */
+  waitForDiagnostics(
+    uri: string,
+    accept: (params: PublishDiagnosticsParams) => boolean = () => true,
+    timeoutMs = 10_000,
+  ): Promise<PublishDiagnosticsParams> {
+    return this.waitFor(
+      () => this.published.find((params) => params.uri === uri && accept(params)),
+      () => `diagnostics for ${uri}; received: ${JSON.stringify(this.published.filter((p) => p.uri === uri), null, 1)}`,
+      timeoutMs,
+    );
+  }
+
+  waitForStatus(uri: string, accept: (params: StatusParams) => boolean = () => true, timeoutMs = 10_000): Promise<StatusParams> {
+    return this.waitFor(
+      () => this.statuses.find((params) => params.uri === uri && accept(params)),
+      () => `status for ${uri}; received: ${JSON.stringify(this.statuses)}`,
+      timeoutMs,
+    );
+  }
+
+  /** Asks the server to release its resources; it keeps running until exit(). */
+  async shutdown(): Promise<void> {
+    await this.connection.sendRequest(ShutdownRequest.type);
+  }
+
+  /** Ends the server process (an in-process server would end the test runner: don't). */
+  async exit(): Promise<void> {
+    await this.connection.sendNotification(ExitNotification.type);
+  }
+
+  dispose(): void {
+    this.connection.dispose();
+  }
+
+  private waitFor<T>(find: () => T | undefined, describe: () => string, timeoutMs: number): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = find();
+        if (found === undefined) return;
+        cleanup();
+        resolve(found);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${describe()}`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.listeners.delete(check);
+      };
+      this.listeners.add(check);
+      check();
+    });
+  }
+
+  private notify(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
+/** The position of `needle` in `text` (its first occurrence), plus `offset` characters. */
+export function positionOf(text: string, needle: string, offset = 0): Position {
+  const index = text.indexOf(needle);
+  if (index < 0) throw new Error(`"${needle}" not found in the text`);
+  const before = text.slice(0, index + offset).split('\n');
+  return { line: before.length - 1, character: before[before.length - 1].length };
+}
+
+/** The text edits a code action makes to one document (from `documentChanges` or `changes`). */
+export function editsOf(action: CodeAction | Command, uri: string): TextEdit[] {
+  if (!('edit' in action) || !action.edit) return [];
+  const { documentChanges, changes } = action.edit;
+  if (documentChanges) {
+    return documentChanges.flatMap((change) =>
+      'textDocument' in change && change.textDocument.uri === uri
+        ? change.edits.filter((edit): edit is TextEdit => !('annotationId' in edit))
+        : [],
+    );
+  }
+  return changes?.[uri] ?? [];
+}
+
+/** The Markdown of a hover, whichever content shape the server chose. */
+export function hoverMarkdown(hover: Hover | null): string {
+  if (!hover) return '';
+  const { contents } = hover;
+  if (typeof contents === 'string') return contents;
+  if (Array.isArray(contents)) return contents.map((c) => (typeof c === 'string' ? c : c.value)).join('\n');
+  return contents.value;
+}

@@ -1,0 +1,40 @@
+/** package.json's `contributes` agrees with the server's settings and the GPU catalog. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { GPUS } from '../../estimator/src/catalog';
+import { DEFAULT_SETTINGS, parseSettings, SETTINGS_SECTION } from '../../server/src/lsp/settings';
+
+interface Property { default: unknown; enum?: string[]; enumDescriptions?: string[] }
+const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+const properties: Record<string, Property> = manifest.contributes.configuration.properties;
+
+describe('package.json contributes', () => {
+  it('declares every setting the server reads, with the same defaults', () => {
+    const declared = Object.keys(properties).filter((key) => key !== `${SETTINGS_SECTION}.trace.server`);
+    expect(declared.sort()).toEqual(Object.keys(DEFAULT_SETTINGS).map((key) => `${SETTINGS_SECTION}.${key}`).sort());
+    for (const [key, value] of Object.entries(DEFAULT_SETTINGS)) {
+      expect(properties[`${SETTINGS_SECTION}.${key}`].default, key).toEqual(value);
+    }
+  });
+
+  it('offers exactly the catalog GPUs, each described with its memory', () => {
+    const gpu = properties['trainlens.gpu'];
+    expect(gpu.enum).toEqual(GPUS.map((g) => g.id));
+    GPUS.forEach((g, i) => expect(gpu.enumDescriptions?.[i]).toContain(`${g.memory_bytes / 2 ** 30} GB`));
+  });
+
+  it('activates on Python and JSON and contributes the restart command', () => {
+    expect(manifest.activationEvents).toEqual(['onLanguage:python', 'onLanguage:json']);
+    expect(manifest.contributes.commands.map((c: { command: string }) => c.command)).toEqual(['trainlens.restartServer']);
+  });
+});
+
+describe('parseSettings', () => {
+  it('keeps good values and replaces bad ones by defaults, saying so', () => {
+    const warnings: string[] = [];
+    expect(parseSettings({ gpu: ' H200 ', gpuCount: 8 }, (m) => warnings.push(m))).toEqual({ gpu: 'H200', gpuCount: 8 });
+    expect(parseSettings({ gpu: 42, gpuCount: 0.5 }, (m) => warnings.push(m))).toEqual(DEFAULT_SETTINGS);
+    expect(parseSettings(null, (m) => warnings.push(m))).toEqual(DEFAULT_SETTINGS);
+    expect(warnings).toHaveLength(2);
+  });
+});
