@@ -1,0 +1,268 @@
+/**
+ * The forward pass of each model family, replayed op by op on a Tape (see tape.ts) to count what autograd
+ * saves. Each program follows the eager Hugging Face implementation it names; with `attention` sdpa/flash the
+ * attention core is the fused kernel of Tape.fusedAttention instead of the explicit S×S path.
+ *
+ * - gpt2: transformers/models/gpt2/modeling_gpt2.py GPT2Block.forward + GPT2Attention._attn (eager:
+ *   matmul(q, kᵀ) on copies of the non-contiguous head views, division by a 0-dim tensor, torch.where with the
+ *   `bias` causal-mask buffer, softmax, attn_dropout, matmul with v), Conv1D = addmm, NewGELUActivation
+ *   (0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))), dropout 0.1 (GPT2Config resid/embd/attn_pdrop defaults).
+ * - llama: transformers/models/llama/modeling_llama.py LlamaDecoderLayer.forward, LlamaRMSNorm.forward
+ *   (x.to(fp32), pow(2).mean, rsqrt, weight * x.to(input_dtype)), apply_rotary_pos_emb (q·cos + rotate_half(q)·sin),
+ *   repeat_kv, eager_attention_forward (matmul·scaling, + causal mask, softmax(dtype=fp32).to(q.dtype),
+ *   dropout p=attention_dropout=0), LlamaMLP down(silu(gate(x))·up(x)).
+ * - opt: transformers/models/opt/modeling_opt.py OPTDecoderLayer.forward (pre-LN, q/k/v/out_proj,
+ *   eager matmul·scaling + mask, softmax(dtype=fp32).to(q.dtype), fc1 → ReLU → fc2, dropout 0.1).
+ * - LoRA: peft/tuners/lora/layer.py Linear.forward: result = base(x) + lora_B(lora_A(dropout(x_cast)))·scaling,
+ *   x cast to the adapter dtype (PEFT keeps adapters in fp32: autocast_adapter_dtype=True), dropout skipped when 0.
+ * - Gradient checkpointing (torch.utils.checkpoint, use_reentrant=True, one segment per decoder layer as HF
+ *   GradientCheckpointingLayer): a layer saves only its inputs; its ops run under no_grad. With PEFT, HF calls
+ *   enable_input_require_grads() so the embedding output requires grad.
+ */
+import { headDim, isLoraTarget, layerLinears, lmHeadModule, type LinearModule } from './params';
+import type { PrecisionPlan } from './precision';
+import { Tape, type Tensor } from './tape';
+import type { Attention, ModelArch, PeftConfig } from './types';
+
+export interface ForwardSpec {
+  arch: ModelArch;
+  batch: number;
+  seq: number;
+  plan: PrecisionPlan;
+  attention: Attention;
+  peft: PeftConfig | null;
+  grad_checkpointing: boolean;
+}
+
+/** HF config defaults for dropout (GPT2Config resid/embd/attn_pdrop; OPTConfig dropout / attention_dropout). */
+const GPT2_DROPOUT = 0.1;
+const OPT_DROPOUT = 0.1;
+
+export interface ForwardCount {
+  tape: Tape;
+  /** Bytes saved by one decoder layer when not checkpointed (the layer recomputed during backward). */
+  recompute_layer_bytes: number;
+  /** Autocast weight casts that recomputing one layer creates and saves. */
+  recompute_layer_cast_bytes: number;
+  /** Bytes of the half copies autocast caches for trainable leaf weights during the forward. */
+  cached_cast_bytes: number;
+  logits: Tensor;
+}
+
+class Program {
+  readonly tokens: number;
+  readonly resid: 'f32' | 'half';
+  constructor(
+    readonly tape: Tape,
+    readonly spec: ForwardSpec,
+  ) {
+    this.tokens = spec.batch * spec.seq;
+    this.resid = spec.plan.param;
+  }
+
+  get trainBase(): boolean {
+    return this.spec.peft === null;
+  }
+
+  /** A base linear plus its LoRA branch when targeted. */
+  linear(x: Tensor, layer: string, m: LinearModule): Tensor {
+    const t = this.tape;
+    const base = t.linear(x, { key: `${layer}.${m.name}`, numel: m.in * m.out, trainable: this.trainBase }, this.tokens * m.out);
+    const peft = this.spec.peft;
+    if (!peft || !isLoraTarget(m.name, peft)) return base;
+    const xa = t.dropout(t.cast(x, 'f32'), peft.dropout);
+    const a = t.linear(xa, { key: `${layer}.${m.name}.lora_A`, numel: peft.r * m.in, trainable: true }, this.tokens * peft.r);
+    const b = t.linear(a, { key: `${layer}.${m.name}.lora_B`, numel: peft.r * m.out, trainable: true }, this.tokens * m.out);
+    return t.cast(t.add(base, t.mulScalar(b)), base.dtype);
+  }
+
+  /** Attention core from per-head q, k, v (numel tokens·heads·head_dim each) to the merged output. */
+  attention(q: Tensor, k: Tensor, v: Tensor, eager: () => Tensor): Tensor {
+    const a = this.spec.arch;
+    if (this.spec.attention === 'eager') return eager();
+    return this.tape.fusedAttention(q, k, v, this.tokens * a.num_heads);
+  }
+
+  scores(): number {
+    return this.spec.batch * this.spec.arch.num_heads * this.spec.seq * this.spec.seq;
+  }
+
+  // ---- gpt2 -------------------------------------------------------------------------------------------------
+
+  gpt2Layer(x: Tensor, layer: string): Tensor {
+    const t = this.tape;
+    const h = this.spec.arch.hidden_size;
+    const [cAttn, cProj, cFc, mProj] = layerLinears(this.spec.arch);
+    const a = t.layerNorm(x, this.tokens, this.trainBase);
+    const qkv = this.linear(a, layer, cAttn);
+    const head = (): Tensor => t.tensor(this.tokens * h, qkv.dtype, qkv.rg);
+    const [q, k, v] = [head(), head(), head()];
+    const o = this.attention(q, k, v, () => {
+      // matmul reshapes the strided head views of c_attn's output into contiguous copies
+      const [qc, kc, vc] = [t.copy(q), t.copy(k), t.copy(v)];
+      const w = t.divScalarTensor(t.bmm(qc, kc, this.scores()));
+      const p = t.savesResult(t.add(w), t.autocast ? 'f32' : w.dtype);
+      const pd = t.dropout(t.cast(p, vc.dtype), GPT2_DROPOUT);
+      return t.bmm(pd, vc, this.tokens * h);
+    });
+    const attnOut = t.dropout(this.linear(t.copy(o), layer, cProj), GPT2_DROPOUT);
+    const x2 = t.add(x, attnOut);
+    const m = t.layerNorm(x2, this.tokens, this.trainBase);
+    const f = this.linear(m, layer, cFc);
+    // NewGELUActivation
+    const cube = t.mulScalar(t.pow(f));
+    const inner = t.mulScalar(t.add(f, cube));
+    const th = t.add(t.savesResult(inner));
+    const g = t.mul(t.mulScalar(f), th);
+    const mlpOut = t.dropout(this.linear(g, layer, mProj), GPT2_DROPOUT);
+    return t.add(x2, mlpOut);
+  }
+
+  // ---- llama ------------------------------------------------------------------------------------------------
+
+  rmsNorm(x: Tensor): Tensor {
+    const t = this.tape;
+    const x32 = t.cast(x, 'f32');
+    const variance = t.add(t.pow(x32)); // pow(2).mean(-1) + eps; mean saves nothing
+    const r = t.savesResult(t.tensor(this.tokens, 'f32', variance.rg));
+    const hs = t.cast(t.mul(x32, r), x.dtype);
+    const weight = t.tensor(this.spec.arch.hidden_size, this.resid, this.trainBase);
+    if (weight.rg) t.save(hs);
+    return t.tensor(x.numel, this.resid === 'half' && x.dtype === 'half' ? 'half' : 'f32', x.rg || weight.rg);
+  }
+
+  rope(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
+    const t = this.tape;
+    return t.add(t.mul(x, cos), t.mul(t.tensor(x.numel, x.dtype, x.rg), sin));
+  }
+
+  llamaLayer(x: Tensor, layer: string, rot: [Tensor, Tensor], mask: Tensor): Tensor {
+    const t = this.tape;
+    const arch = this.spec.arch;
+    const full = this.tokens * arch.num_heads * headDim(arch);
+    const [qP, kP, vP, oP, gP, uP, dP] = layerLinears(arch);
+    const a = this.rmsNorm(x);
+    const q = this.rope(this.linear(a, layer, qP), ...rot);
+    const kRot = this.rope(this.linear(a, layer, kP), ...rot);
+    const v0 = this.linear(a, layer, vP);
+    const repeated = arch.num_kv_heads !== arch.num_heads;
+    // repeat_kv expands and reshapes (a copy) when there are fewer kv heads; otherwise it returns its input
+    const k = repeated ? t.tensor(full, kRot.dtype, kRot.rg) : kRot;
+    const v = repeated ? t.tensor(full, v0.dtype, v0.rg) : v0;
+    const o = this.attention(q, k, v, () => {
+      const w = t.add(t.mulScalar(t.bmm(q, k, this.scores())), mask);
+      const p = t.cast(t.savesResult(w, 'f32'), q.dtype);
+      // v is a transposed view unless repeat_kv already made it contiguous: matmul copies it
+      return t.bmm(p, repeated ? v : t.copy(v), full);
+    });
+    const x2 = t.add(x, this.linear(t.copy(o), layer, oP));
+    const m = this.rmsNorm(x2);
+    const gate = this.linear(m, layer, gP);
+    const up = this.linear(m, layer, uP);
+    return t.add(x2, this.linear(t.mul(t.silu(gate), up), layer, dP));
+  }
+
+  // ---- opt --------------------------------------------------------------------------------------------------
+
+  optLayer(x: Tensor, layer: string, mask: Tensor): Tensor {
+    const t = this.tape;
+    const h = this.spec.arch.hidden_size;
+    const [qP, kP, vP, oP, fc1, fc2] = layerLinears(this.spec.arch);
+    const a = t.layerNorm(x, this.tokens, this.trainBase);
+    const [q, k, v] = [this.linear(a, layer, qP), this.linear(a, layer, kP), this.linear(a, layer, vP)];
+    const o = this.attention(q, k, v, () => {
+      const w = t.add(t.mulScalar(t.bmm(t.copy(q), t.copy(k), this.scores())), mask);
+      const p = t.cast(t.savesResult(w, 'f32'), q.dtype);
+      return t.bmm(p, t.copy(v), this.tokens * h);
+    });
+    const x2 = t.add(x, t.dropout(this.linear(t.copy(o), layer, oP), OPT_DROPOUT));
+    const m = t.layerNorm(x2, this.tokens, this.trainBase);
+    const f = t.savesResult(this.linear(m, layer, fc1));
+    return t.add(x2, t.dropout(this.linear(f, layer, fc2), OPT_DROPOUT));
+  }
+}
+
+/** Replays embedding, every decoder layer, final norm, LM head and the HF causal-LM loss. */
+export function countForward(spec: ForwardSpec): ForwardCount {
+  const tape = new Tape(spec.plan.autocast);
+  const p = new Program(tape, spec);
+  const { arch, batch, seq } = spec;
+  const h = arch.hidden_size;
+  const tokens = batch * seq;
+  const needsInputGrad = spec.peft !== null && spec.grad_checkpointing;
+
+  // embeddings
+  tape.phase = 'embed';
+  const ids = tape.tensor(tokens, 'i64', false);
+  let x = tape.embedding(ids, tokens * h, p.trainBase, p.resid);
+  if (arch.family !== 'llama') {
+    const pos = tape.tensor(arch.family === 'gpt2' ? seq : tokens, 'i64', false);
+    x = tape.add(x, tape.embedding(pos, tokens * h, p.trainBase, p.resid));
+  }
+  if (needsInputGrad) x = tape.tensor(x.numel, x.dtype, true);
+  if (arch.family === 'gpt2') x = tape.dropout(x, GPT2_DROPOUT);
+
+  // rotary tables (built once per forward, in the hidden-state dtype) and the eager 4-D causal mask
+  const rotNumel = seq * headDim(arch);
+  const rot: [Tensor, Tensor] = [tape.tensor(rotNumel, p.resid, false), tape.tensor(rotNumel, p.resid, false)];
+  const mask = tape.tensor(batch * seq * seq, p.resid, false);
+  const hasMask = arch.family !== 'gpt2' && spec.attention === 'eager';
+
+  const runLayer = (on: Tape, inp: Tensor, i: number): Tensor => {
+    const prog = on === tape ? p : new Program(on, spec);
+    const name = `layers.${i}`;
+    if (arch.family === 'gpt2') return prog.gpt2Layer(inp, name);
+    if (arch.family === 'llama') return prog.llamaLayer(inp, name, rot, mask);
+    return prog.optLayer(inp, name, mask);
+  };
+
+  for (let i = 0; i < arch.num_layers; i++) {
+    tape.phase = `layers[${i}]`;
+    if (spec.grad_checkpointing) {
+      // CheckpointFunction.forward saves its tensor inputs: the hidden states, plus (once) the causal mask
+      // and the int64 cache positions that HF passes to every layer
+      tape.save(x);
+      if (i === 0) {
+        tape.save(tape.tensor(seq, 'i64', false));
+        if (hasMask) tape.save(mask);
+      }
+      tape.recording = false;
+      runLayer(tape, x, i);
+      tape.recording = true;
+      x = tape.tensor(x.numel, x.dtype, x.rg);
+    } else {
+      x = runLayer(tape, x, i);
+    }
+  }
+
+  // one layer as recomputed in backward (its input requires grad there)
+  const scratch = new Tape(spec.plan.autocast);
+  runLayer(scratch, scratch.tensor(tokens * h, x.dtype, true), Math.min(1, arch.num_layers - 1));
+  const recompute_layer_cast_bytes = [...scratch.castsSaved.values()].reduce((s, n) => s + n, 0);
+
+  tape.phase = 'final_norm';
+  const normed = arch.family === 'llama' ? p.rmsNorm(x) : tape.layerNorm(x, tokens, p.trainBase);
+  tape.phase = 'lm_head';
+  const logits = p.linear(normed, 'model', lmHeadModule(arch));
+
+  // transformers/loss/loss_utils.py ForCausalLMLoss: logits.float(), labels padded and shifted (int64, one per
+  // token), cross_entropy = log_softmax (saves its fp32 result) + nll_loss (saves target and a 0-dim total_weight)
+  tape.phase = 'loss';
+  const logp = tape.savesResult(tape.cast(logits, 'f32'));
+  if (logp.rg) tape.save(tape.tensor(tokens, 'i64', false), tape.tensor(1, 'f32', false));
+
+  return {
+    tape,
+    recompute_layer_bytes: scratch.bytes(),
+    recompute_layer_cast_bytes,
+    cached_cast_bytes: spec.plan.autocast && p.trainBase ? cachedCasts(arch) : 0,
+    logits,
+  };
+}
+
+/** Autocast caches a half copy of every trainable fp32 leaf weight it casts (torch autocast weight cache). */
+function cachedCasts(arch: ModelArch): number {
+  const perLayer = layerLinears(arch).reduce((n, m) => n + m.in * m.out, 0);
+  const head = lmHeadModule(arch);
+  return 2 * (perLayer * arch.num_layers + head.in * head.out);
+}
