@@ -43,7 +43,7 @@ ensure_apt() {
   local sudo=()
   if [[ "$(id -u)" != 0 ]]; then
     command -v sudo >/dev/null || die "missing Debian packages ${missing[*]}; run as root or install them"
-    sudo=(sudo)
+    sudo=(sudo -n)
   fi
   log "apt-get install ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

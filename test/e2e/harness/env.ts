@@ -1,0 +1,90 @@
+// Where the real-editor test finds its tools, and how it makes sure they are there.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const SETUP_SCRIPT = 'scripts/e2e/setup.sh';
+export const CODE_SERVER_CACHE =
+  process.env.TRAINLENS_E2E_CACHE ?? path.join(REPO_ROOT, '.cache/code-server');
+export const CODE_SERVER_ENTRY = path.join(CODE_SERVER_CACHE, 'node_modules/code-server/out/node/entry.js');
+export const CHROMIUM = process.env.TRAINLENS_E2E_CHROMIUM ?? '/usr/bin/chromium';
+export const RESULTS_DIR = path.join(REPO_ROOT, 'test-results/e2e');
+
+function missingTools(): string[] {
+  const missing: string[] = [];
+  if (!fs.existsSync(path.join(CODE_SERVER_CACHE, '.ready')) || !fs.existsSync(CODE_SERVER_ENTRY)) {
+    missing.push(`code-server 4.100.3 (${CODE_SERVER_ENTRY})`);
+  }
+  if (!fs.existsSync(CHROMIUM)) missing.push(`chromium (${CHROMIUM})`);
+  return missing;
+}
+
+/**
+ * Runs scripts/e2e/setup.sh when code-server or chromium is missing (unless
+ * TRAINLENS_E2E_NO_SETUP=1), then throws, naming the script, if they are still missing.
+ * The script is idempotent and returns in well under a second when all is installed.
+ */
+export function ensureTools(log: (line: string) => void): void {
+  let missing = missingTools();
+  if (missing.length === 0) return;
+  if (process.env.TRAINLENS_E2E_NO_SETUP !== '1') {
+    log(`missing ${missing.join(', ')}; running ${SETUP_SCRIPT} (a few minutes on a fresh machine)`);
+    const t0 = Date.now();
+    const r = spawnSync('bash', [path.join(REPO_ROOT, SETUP_SCRIPT)], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      timeout: 15 * 60_000,
+    });
+    log(`${SETUP_SCRIPT} exited with ${r.status ?? r.signal} after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    missing = missingTools();
+  }
+  if (missing.length > 0) {
+    throw new Error(
+      `The real-editor test needs ${missing.join(' and ')}. Install them with \`${SETUP_SCRIPT}\` ` +
+        `(as root on Debian: apt packages + code-server into ${CODE_SERVER_CACHE}).`,
+    );
+  }
+}
+
+function newestMtime(paths: string[]): number {
+  return Math.max(0, ...paths.filter((p) => fs.existsSync(p)).map((p) => fs.statSync(p).mtimeMs));
+}
+
+/**
+ * Returns dist/trainlens.vsix, running `npm run package` first if it is missing or stale.
+ * TRAINLENS_E2E_VSIX=path installs that .vsix instead (to check the harness on its own).
+ */
+export function ensureVsix(log: (line: string) => void): string {
+  const override = process.env.TRAINLENS_E2E_VSIX;
+  if (override) {
+    if (!fs.existsSync(override)) throw new Error(`TRAINLENS_E2E_VSIX=${override} does not exist`);
+    log(`installing ${override} (TRAINLENS_E2E_VSIX), not dist/trainlens.vsix`);
+    return path.resolve(override);
+  }
+  const vsix = path.join(REPO_ROOT, 'dist/trainlens.vsix');
+  const inputs = ['dist/server.js', 'dist/client.js', 'package.json'].map((p) => path.join(REPO_ROOT, p));
+  if (fs.existsSync(vsix) && fs.statSync(vsix).mtimeMs >= newestMtime(inputs)) return vsix;
+  log('dist/trainlens.vsix is missing or older than dist/; running `npm run package`');
+  const t0 = Date.now();
+  const r = spawnSync('npm', ['run', 'package'], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    timeout: 5 * 60_000,
+  });
+  if (r.status !== 0 || !fs.existsSync(vsix)) {
+    throw new Error(`\`npm run package\` failed (${r.status ?? r.signal}):\n${(r.stdout ?? '') + (r.stderr ?? '')}`);
+  }
+  log(`packaged in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return vsix;
+}
+
+/** The workspace to open: a copy of examples/ if it has the Llama-2-7B example, else the fixture. */
+export function exampleWorkspace(): { dir: string; file: string } {
+  const file = 'llama2-7b-full-finetune.py';
+  const examples = path.join(REPO_ROOT, 'examples');
+  if (fs.existsSync(path.join(examples, file))) return { dir: examples, file };
+  return { dir: path.join(REPO_ROOT, 'test/e2e/fixtures/workspace'), file };
+}
