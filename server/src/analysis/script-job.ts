@@ -71,7 +71,8 @@ class JobBuilder {
     const arch = model?.arch;
 
     const micro_batch = this.microBatch();
-    const grad_accum = this.number('grad_accum', this.taKeyword('gradient_accumulation_steps'), 1, 'TrainingArguments default');
+    const grad_accum = this.number('grad_accum', this.taKeyword('gradient_accumulation_steps'), 1,
+      this.trainingArgs ? 'TrainingArguments default gradient_accumulation_steps=1' : 'no TrainingArguments; a loop without accumulation assumed');
     const seq_len = this.seqLen(arch?.max_position_embeddings);
     const precision = this.precision(model);
     const optimizer = this.optimizer();
@@ -238,7 +239,8 @@ class JobBuilder {
     }
     const fallback = this.isTrl;
     return this.record('grad_checkpointing', arg, (v) => (typeof v === 'boolean' ? v : undefined), fallback,
-      this.isTrl ? 'TRL SFTConfig default gradient_checkpointing=True (TRL ≥ 0.22)' : 'TrainingArguments default gradient_checkpointing=False');
+      this.isTrl ? 'TRL SFTConfig default gradient_checkpointing=True (TRL ≥ 0.22)'
+        : this.trainingArgs ? 'TrainingArguments default gradient_checkpointing=False' : 'no gradient_checkpointing_enable() call found');
   }
 
   private attention(model: ModelSource | undefined): Attention {

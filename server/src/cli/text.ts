@@ -22,12 +22,12 @@ export function textReport(analysis: Analysis, displayName: string, verbose: boo
   const gpus = job.gpus > 1 ? ` × ${job.gpus}` : '';
   out.push(`${displayName}: ${estimate.fits ? 'fits' : 'DOES NOT FIT'} on ${gpu.id}${gpus}: ${gibLabel(estimate.per_gpu.total)} of ${gibLabel(gpu.memory_bytes)} per GPU`);
   out.push('', 'Job:');
-  out.push(`  model             ${job.model.id} (${job.model.family}, ${(params.total / 1e9).toFixed(2)} B params, ${(params.trainable / 1e6).toFixed(1)} M trainable)`);
+  out.push(`  ${'model'.padEnd(22)} ${job.model.id} (${job.model.family}, ${(params.total / 1e9).toFixed(2)} B params, ${(params.trainable / 1e6).toFixed(1)} M trainable)`);
   const fields: JobField[] = ['micro_batch', 'grad_accum', 'seq_len', 'precision', 'optimizer', 'grad_checkpointing', 'attention', 'peft'];
   for (const field of fields) {
     const info = analysis.values[field];
     const status = info && info.status !== 'known' ? `  [${info.status}${info.reason ? `: ${info.reason}` : ''}]` : '';
-    out.push(`  ${FIELD_LABELS[field].padEnd(17)} ${formatValue(info?.value ?? (job as unknown as Record<string, unknown>)[field])}${verbose || status ? status : ''}`);
+    out.push(`  ${FIELD_LABELS[field].padEnd(22)} ${formatValue(info?.value ?? (job as unknown as Record<string, unknown>)[field])}${verbose || status ? status : ''}`);
   }
   out.push('', 'Memory per GPU:');
   for (const [key, label] of COMPONENTS) out.push(`  ${label.padEnd(24)} ${gibLabel(estimate.per_gpu[key]).padStart(10)}`);

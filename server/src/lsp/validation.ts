@@ -52,6 +52,7 @@ export class Validation {
       const document = this.documents.get(uri);
       if (!document) return;
       const settings = await this.settings.get(uri);
+      if (this.documents.get(uri) !== document) return; // closed meanwhile: do not parse it again
       const result = await this.store.analyze(document, toAnalysisSettings(settings));
       if (this.documents.get(uri) !== document) return;
       if (result.version < (this.publishedVersions.get(uri) ?? -Infinity)) return;
