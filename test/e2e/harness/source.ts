@@ -1,4 +1,4 @@
-// Finds where in a training script to hover: the Hugging Face model id string.
+// Finds where in a training script to hover for the memory breakdown: the model id.
 
 export interface Position {
   /** 1-based, as Go to Line takes them */
@@ -6,25 +6,31 @@ export interface Position {
   column: number;
 }
 
+/** `AutoModelForCausalLM.from_pretrained(` and the like (not tokenizers), then its first argument. */
+const MODEL_LOAD = /\b(?:AutoModel\w*|\w+For\w+|\w+Model)\.from_pretrained\(\s*([\w.]+|(["'])[^"']+\2)/;
+/** A string literal that looks like a Hugging Face model id ("org/name"). */
 const MODEL_ID = /(["'])([\w.-]+\/[\w.-]+)\1/g;
 
 /**
- * Positions inside string literals that look like Hugging Face model ids ("org/name"), those on a
- * `...ForCausalLM.from_pretrained(` / `AutoModel...` line first, then the rest in file order.
- * Paths with file extensions or leading dots (e.g. "./out/x.json") are left out.
+ * Candidate positions, best first: the first argument of each model `from_pretrained(` call
+ * (a string literal or the name of a constant holding it), then string literals that look like
+ * model ids ("org/name"). Each position is inside the text, 1-based.
  */
 export function modelIdPositions(source: string): Position[] {
-  const found: { pos: Position; onModelLine: boolean }[] = [];
+  const loads: Position[] = [];
+  const literals: Position[] = [];
   source.split('\n').forEach((text, i) => {
     if (/^\s*#/.test(text)) return;
+    const load = MODEL_LOAD.exec(text);
+    if (load) {
+      const start = load.index + load[0].length - load[1].length;
+      loads.push({ line: i + 1, column: start + 1 + Math.floor(load[1].length / 2) });
+    }
     for (const m of text.matchAll(MODEL_ID)) {
       const id = m[2];
-      if (id.startsWith('.') || /\.(json|ya?ml|py|txt|bin|safetensors|pt)$/i.test(id) || id.split('/').length !== 2) continue;
-      found.push({
-        pos: { line: i + 1, column: m.index! + 2 + Math.floor(id.length / 2) },
-        onModelLine: /(Model\w*|ForCausalLM|ForSeq\w*)\.from_pretrained\(/.test(text),
-      });
+      if (id.startsWith('.') || /\.(json|ya?ml|py|txt|bin|safetensors|pt)$/i.test(id)) continue;
+      literals.push({ line: i + 1, column: m.index! + 2 + Math.floor(id.length / 2) });
     }
   });
-  return [...found.filter((f) => f.onModelLine), ...found.filter((f) => !f.onModelLine)].map((f) => f.pos);
+  return [...loads, ...literals];
 }
