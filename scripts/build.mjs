@@ -6,9 +6,9 @@
  *   dist/queries/<language>/*.scm        (copied from grammars/queries)
  * Type checking is separate (`npm run typecheck`): esbuild only strips types.
  */
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
@@ -62,17 +62,29 @@ async function bundle(entry) {
   });
 }
 
+/**
+ * Copies `from` to `to` unless it is already there, through a temporary file and a rename, so a
+ * server or CLI started while a build runs never reads a half-written or missing file.
+ */
+function syncFile(from, to) {
+  const content = readFileSync(from);
+  if (existsSync(to) && readFileSync(to).equals(content)) return;
+  mkdirSync(dirname(to), { recursive: true });
+  writeFileSync(`${to}.tmp`, content);
+  renameSync(`${to}.tmp`, to);
+}
+
+/** Mirrors the .scm files of `from` in `to`, removing those that no longer exist. */
+function syncQueries(from, to) {
+  const files = (dir) => readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.scm')).map(String);
+  const wanted = new Set(files(from));
+  for (const file of wanted) syncFile(join(from, file), join(to, file));
+  if (existsSync(to)) for (const file of files(to)) if (!wanted.has(file)) rmSync(join(to, file));
+}
+
 function copyAssets() {
-  const grammarDir = join(dist, 'grammars');
-  const queryDir = join(dist, 'queries');
-  rmSync(grammarDir, { recursive: true, force: true });
-  rmSync(queryDir, { recursive: true, force: true });
-  mkdirSync(grammarDir, { recursive: true });
-  for (const file of grammarFiles) {
-    const from = require.resolve(file);
-    cpSync(from, join(grammarDir, file.split('/').pop()));
-  }
-  cpSync(join(root, 'grammars', 'queries'), queryDir, { recursive: true });
+  for (const file of grammarFiles) syncFile(require.resolve(file), join(dist, 'grammars', basename(file)));
+  syncQueries(join(root, 'grammars', 'queries'), join(dist, 'queries'));
 }
 
 mkdirSync(dist, { recursive: true });

@@ -110,6 +110,13 @@ describe('hover', () => {
     expect(hover?.range).toEqual({ start: { line: 1, character: 8 }, end: { line: 1, character: 9 } });
   });
 
+  it('shows it on the text that set a value, too', async () => {
+    await client.open(URI, TOY_SCRIPT);
+    const hover = await client.hover(URI, positionOf(TOY_SCRIPT, 'batch = 8', 2));
+    expect(hoverMarkdown(hover)).toContain('**Micro-batch per GPU** = `8`');
+    expect(hover?.range).toEqual({ start: { line: 1, character: 0 }, end: { line: 1, character: 9 } });
+  });
+
   it('answers null away from anchors', async () => {
     await client.open(URI, TOY_SCRIPT + '\n\nprint("done")\n');
     expect(await client.hover(URI, positionOf(TOY_SCRIPT + '\n\nprint("done")\n', 'print', 2))).toBeNull();

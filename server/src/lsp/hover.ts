@@ -1,10 +1,14 @@
-/** Hovers: the memory breakdown wherever the analysis placed an anchor. */
+/**
+ * Hovers: the memory breakdown wherever the analysis placed an anchor, and on the text that set
+ * a job value in this file (`MODEL_ID = "meta-llama/Llama-2-7b-hf"`, `BATCH = 4`), with that
+ * value's provenance.
+ */
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
-import type { Analysis, HoverAnchor, Range } from '../analysis/types';
+import type { Analysis, HoverAnchor, JobField, Range } from '../analysis/types';
 import { breakdownMarkdown } from '../render/breakdown';
 
 export function hoverAt(analysis: Analysis, position: Position): Hover | null {
-  const anchor = innermostAnchor(analysis.anchors, position);
+  const anchor = innermostAnchor(hoverAnchors(analysis), position);
   if (!anchor) return null;
   return {
     contents: { kind: MarkupKind.Markdown, value: breakdownMarkdown(analysis, anchor) },
@@ -12,7 +16,17 @@ export function hoverAt(analysis: Analysis, position: Position): Hover | null {
   };
 }
 
-/** The smallest anchor containing the position (an argument inside a TrainingArguments call). */
+/** The analysis's anchors first, then the sources of its values in this file. */
+function hoverAnchors(analysis: Analysis): HoverAnchor[] {
+  const valueSources = (Object.keys(analysis.values) as JobField[]).flatMap((field): HoverAnchor[] => {
+    const source = analysis.values[field]?.source;
+    if (!source || source.file !== analysis.file) return [];
+    return [{ range: source.range, kind: field === 'model' ? 'model' : 'argument', field }];
+  });
+  return [...analysis.anchors, ...valueSources];
+}
+
+/** The smallest anchor containing the position (an argument inside a TrainingArguments call); on a tie, the first. */
 function innermostAnchor(anchors: HoverAnchor[], position: Position): HoverAnchor | undefined {
   return anchors
     .filter((anchor) => contains(anchor.range, position))
