@@ -105,4 +105,18 @@ describe('bundled server over stdio, on examples/llama2-7b-full-finetune.py', ()
     const hover = hoverMarkdown(await client.hover(URI, positionOf(fixed, '"meta-llama/Llama-2-7b-hf"', 5)));
     expect(hover).toContain('gradient checkpointing');
   });
+
+  it('answers binary junk, half-typed code and a large file without dying', async () => {
+    const junk = Array.from({ length: 4096 }, (_, i) => String.fromCharCode((i * 7919) % 65_536)).join('');
+    const inputs: Record<string, string> = {
+      'file:///tmp/junk.py': junk,
+      'file:///tmp/half.py': 'from transformers import TrainingArguments\nargs = TrainingArguments(per_device_train_batch_size=',
+      'file:///tmp/broken.json': '{"zero_optimization": {"stage": ',
+      'file:///tmp/large.py': TEXT + '\nx = 1\n'.repeat(200_000),
+    };
+    for (const [uri, text] of Object.entries(inputs)) await client.open(uri, text, uri.endsWith('.json') ? 'json' : 'python');
+    for (const uri of Object.keys(inputs)) await client.waitForDiagnostics(uri, () => true, 20_000);
+    const markdown = hoverMarkdown(await client.hover(URI, positionOf(TEXT, '"meta-llama/Llama-2-7b-hf"', 5)));
+    expect(markdown).toContain('| **Total per GPU** |');
+  });
 });

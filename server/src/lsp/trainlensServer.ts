@@ -17,7 +17,7 @@ import { AnalysisStore, type DocumentAnalyzer } from './analyses';
 import { quickFixes } from './codeActions';
 import { DocumentSettings } from './documentSettings';
 import { hoverAt } from './hover';
-import { toAnalysisSettings } from './settings';
+import { SETTINGS_SECTION, toAnalysisSettings } from './settings';
 import { Validation } from './validation';
 
 export class TrainLensServer {
@@ -53,7 +53,8 @@ export class TrainLensServer {
     });
     connection.onInitialized(() => {
       if (this.clientCapabilities.workspace?.didChangeConfiguration?.dynamicRegistration) {
-        void connection.client.register(DidChangeConfigurationNotification.type, undefined);
+        // The VS Code client also pushes these through `synchronize`; a duplicate only re-reads settings.
+        void connection.client.register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION });
       }
     });
     connection.onDidChangeConfiguration((change) => {

@@ -13,7 +13,7 @@ import { StatusNotification } from './protocol';
 import { toAnalysisSettings } from './settings';
 import { statusOf } from './status';
 
-export const VALIDATION_DELAY_MS = 150;
+const VALIDATION_DELAY_MS = 150;
 
 export class Validation {
   private readonly debouncer = new KeyedDebouncer((uri) => void this.validate(uri), VALIDATION_DELAY_MS);

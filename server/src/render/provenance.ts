@@ -19,12 +19,12 @@ const FIELD_LABELS: Record<JobField, string> = {
   gpu: 'GPU',
 };
 
-export function fieldLabel(field: JobField): string {
+function fieldLabel(field: JobField): string {
   return FIELD_LABELS[field];
 }
 
 /** A value as a short string: primitives as written, objects by their id or as compact JSON. */
-export function formatValue(value: unknown): string {
+function formatValue(value: unknown): string {
   if (value === null || value === undefined) return 'none';
   if (typeof value !== 'object') return String(value);
   const id = (value as { id?: unknown }).id;
