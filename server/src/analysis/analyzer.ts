@@ -15,7 +15,7 @@ import { extractPythonFacts } from '../python/facts';
 import { applyDirectives } from './directives';
 import { enableGradientCheckpointingEdits } from './edits';
 import { scriptFindings } from './findings';
-import { gibLabel } from './format';
+import { gib } from '../render/units';
 import { buildScriptJob, type ScriptJob } from './script-job';
 import type { Analysis, AnalysisSettings, Fix } from './types';
 
@@ -94,7 +94,7 @@ const FIX_TITLES: Record<string, string> = {
 function buildFixes(script: ScriptJob, gpu: Gpu, total: number, text: string): Fix[] {
   return fitFixes(script.job!, gpu).map((candidate) => {
     const edits = candidate.id === 'enable-gradient-checkpointing' ? enableGradientCheckpointingEdits(script.sites, text) ?? [] : [];
-    const title = `${FIX_TITLES[candidate.id] ?? candidate.title ?? candidate.id} (saves ${gibLabel(candidate.saves_bytes)})`;
+    const title = `${FIX_TITLES[candidate.id] ?? candidate.title ?? candidate.id} (saves ${gib(candidate.saves_bytes)})`;
     const after = candidate.estimate.per_gpu.total;
     return { id: candidate.id, title, saves_bytes: total - after, total_after_bytes: after, fits_after: candidate.estimate.fits, edits };
   });

@@ -10,7 +10,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import type { Estimate, Gpu, TrainingJob } from '../../../estimator/src/types';
-import { gibLabel } from './format';
+import { gib } from '../render/units';
 import type { JobSites, ScriptJob } from './script-job';
 import type { Finding, Fix, Range } from './types';
 import { rangeOf } from './values';
@@ -34,13 +34,13 @@ export function scriptFindings(script: ScriptJob, estimate: Estimate | null, gpu
     const fitting = fixes.filter((f) => f.edits.length > 0);
     findings.push({
       code: 'TL001', severity: 'error', range: where,
-      message: `needs ${gibLabel(total)} per GPU; ${gpu.id} has ${gibLabel(gpu.memory_bytes)} (${largest(estimate)})`,
+      message: `needs ${gib(total)} per GPU; ${gpu.id} has ${gib(gpu.memory_bytes)} (${largest(estimate)})`,
       fixIds: fitting.map((f) => f.id),
     });
   } else if (total > TIGHT_FRACTION * gpu.memory_bytes) {
     findings.push({
       code: 'TL002', severity: 'warning', range: where,
-      message: `uses ${gibLabel(total)} of ${gibLabel(gpu.memory_bytes)} per GPU (${Math.round((100 * total) / gpu.memory_bytes)}%): little headroom for fragmentation and spikes`,
+      message: `uses ${gib(total)} of ${gib(gpu.memory_bytes)} per GPU (${Math.round((100 * total) / gpu.memory_bytes)}%): little headroom for fragmentation and spikes`,
       fixIds: fixes.map((f) => f.id),
     });
   }
@@ -66,5 +66,5 @@ function oomRange(sites: JobSites, script: ScriptJob): Range {
 function largest(estimate: Estimate): string {
   const parts = Object.entries(estimate.per_gpu).filter(([k]) => k !== 'total').sort((a, b) => b[1] - a[1]);
   const [name, bytes] = parts[0];
-  return `largest: ${name.replace(/_/g, ' ')} ${gibLabel(bytes)}`;
+  return `largest: ${name.replace(/_/g, ' ')} ${gib(bytes)}`;
 }

@@ -1,7 +1,7 @@
 /** Plain-text rendering of an Analysis for the terminal: the job, the breakdown, the verdict, the fixes. */
 import type { MemoryBreakdown } from '../../../estimator/src/types';
 import { countParams } from '../../../estimator/src';
-import { gibLabel } from '../analysis/format';
+import { count, gib } from '../render/units';
 import { FIELD_LABELS, formatValue } from '../analysis/script-job';
 import type { Analysis, JobField } from '../analysis/types';
 
@@ -20,9 +20,9 @@ export function textReport(analysis: Analysis, displayName: string, verbose: boo
   }
   const params = countParams(job.model, job.peft);
   const gpus = job.gpus > 1 ? ` × ${job.gpus}` : '';
-  out.push(`${displayName}: ${estimate.fits ? 'fits' : 'DOES NOT FIT'} on ${gpu.id}${gpus}: ${gibLabel(estimate.per_gpu.total)} of ${gibLabel(gpu.memory_bytes)} per GPU`);
+  out.push(`${displayName}: ${estimate.fits ? 'fits' : 'DOES NOT FIT'} on ${gpu.id}${gpus}: ${gib(estimate.per_gpu.total)} of ${gib(gpu.memory_bytes)} per GPU`);
   out.push('', 'Job:');
-  out.push(`  ${'model'.padEnd(22)} ${job.model.id} (${job.model.family}, ${(params.total / 1e9).toFixed(2)} B params, ${(params.trainable / 1e6).toFixed(1)} M trainable)`);
+  out.push(`  ${'model'.padEnd(22)} ${job.model.id} (${job.model.family}, ${count(params.total)} params, ${count(params.trainable)} trainable)`);
   const fields: JobField[] = ['micro_batch', 'grad_accum', 'seq_len', 'precision', 'optimizer', 'grad_checkpointing', 'attention', 'peft'];
   for (const field of fields) {
     const info = analysis.values[field];
@@ -30,14 +30,14 @@ export function textReport(analysis: Analysis, displayName: string, verbose: boo
     out.push(`  ${FIELD_LABELS[field].padEnd(22)} ${formatValue(info?.value ?? (job as unknown as Record<string, unknown>)[field])}${verbose || status ? status : ''}`);
   }
   out.push('', 'Memory per GPU:');
-  for (const [key, label] of COMPONENTS) out.push(`  ${label.padEnd(24)} ${gibLabel(estimate.per_gpu[key]).padStart(10)}`);
-  out.push(`  ${'total'.padEnd(24)} ${gibLabel(estimate.per_gpu.total).padStart(10)}   (${gpu.id} has ${gibLabel(gpu.memory_bytes)})`);
+  for (const [key, label] of COMPONENTS) out.push(`  ${label.padEnd(24)} ${gib(estimate.per_gpu[key]).padStart(10)}`);
+  out.push(`  ${'total'.padEnd(24)} ${gib(estimate.per_gpu.total).padStart(10)}   (${gpu.id} has ${gib(gpu.memory_bytes)})`);
   if (verbose && estimate.notes.length) out.push('', 'Notes:', ...estimate.notes.map((n) => `  - ${n}`));
   out.push(...findingLines(analysis));
   const fixes = analysis.fixes;
   if (fixes.length) {
     out.push('', estimate.fits ? 'Changes that save memory:' : 'Fixes:');
-    for (const fix of fixes) out.push(`  - ${fix.title}: ${gibLabel(fix.total_after_bytes)} per GPU${fix.fits_after ? ', fits' : ', still does not fit'}`);
+    for (const fix of fixes) out.push(`  - ${fix.title}: ${gib(fix.total_after_bytes)} per GPU${fix.fits_after ? ', fits' : ', still does not fit'}`);
   }
   return out.join('\n');
 }
