@@ -170,6 +170,7 @@ describe.skipIf(skip)('TrainLens in a real VS Code (code-server + Chromium)', ()
 
   it('(c) the "Enable gradient checkpointing" quick fix edits the script and lowers the total', async () => {
     onTestFailed(() => saveEvidence('c-quick-fix'));
+    expect(oomBefore, 'needs the OOM diagnostic of (a), which did not show').toBeGreaterThan(0);
     const t = Date.now();
     const p = page!;
     await openProblem(p, OOM);

@@ -42,8 +42,8 @@ export function ensureTools(log: (line: string) => void): void {
   }
   if (missing.length > 0) {
     throw new Error(
-      `The real-editor test needs ${missing.join(' and ')}. Install them with \`${SETUP_SCRIPT}\` ` +
-        `(as root on Debian: apt packages + code-server into ${CODE_SERVER_CACHE}).`,
+      `The real-editor test needs ${missing.join(' and ')}: run \`${SETUP_SCRIPT}\` to install them ` +
+        `(as root on Debian: apt packages, and code-server into ${CODE_SERVER_CACHE}).`,
     );
   }
 }
