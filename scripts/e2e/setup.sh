@@ -17,7 +17,9 @@ CACHE="${TRAINLENS_E2E_CACHE:-$ROOT/.cache/code-server}"
 APT_PACKAGES=(chromium ripgrep libkrb5-dev pkg-config libx11-dev libxkbfile-dev libsecret-1-dev
   python3 make g++ fonts-liberation)
 NODE_ABI="$(node -p 'process.versions.modules')"
-STAMP="code-server@$CODE_SERVER_VERSION node-abi=$NODE_ABI"
+# bump SETUP_REVISION when the steps change: installs made by older steps are then redone
+SETUP_REVISION=2
+STAMP="code-server@$CODE_SERVER_VERSION node-abi=$NODE_ABI setup-rev=$SETUP_REVISION"
 VSCODE_DIR="$CACHE/node_modules/code-server/lib/vscode"
 
 log() { printf '[e2e-setup %5ss] %s\n' "$SECONDS" "$*" >&2; }
@@ -85,14 +87,16 @@ install_code_server() {
 install_vscode_deps() { (cd "$VSCODE_DIR" && npm_quiet install --omit=dev --ignore-scripts); }
 
 rebuild_native() {
-  (cd "$VSCODE_DIR" && npm_quiet rebuild kerberos @parcel/watcher)
+  # spdlog is not in e2e-vscode.md's list: without it the server's and extension host's log
+  # files (and so the TrainLens output channel's) stay empty; it adds ~20 s.
+  (cd "$VSCODE_DIR" && npm_quiet rebuild kerberos @parcel/watcher @vscode/spdlog)
   # node-pty's own postinstall, after building pty.node, runs `npx node-gyp` for
   # compile_commands.json, which fails here; so its exit code is ignored and the binary checked.
   (cd "$VSCODE_DIR" && npm_quiet rebuild node-pty >/dev/null 2>&1) ||
     log "npm rebuild node-pty exited non-zero (its compile_commands.json step; expected offline)"
   [[ -f "$VSCODE_DIR/node_modules/kerberos/build/Release/kerberos.node" ]] || die "kerberos.node was not built"
   [[ -f "$VSCODE_DIR/node_modules/node-pty/build/Release/pty.node" ]] || die "node-pty's pty.node was not built"
-  (cd "$VSCODE_DIR" && node -e 'require("@parcel/watcher"); require("kerberos"); require("node-pty")') ||
+  (cd "$VSCODE_DIR" && node -e 'for (const m of ["@parcel/watcher", "kerberos", "node-pty", "@vscode/spdlog"]) require(m)') ||
     die "a native module of code-server does not load"
 }
 
