@@ -48,12 +48,35 @@ export function ensureTools(log: (line: string) => void): void {
   }
 }
 
-function newestMtime(paths: string[]): number {
-  return Math.max(0, ...paths.filter((p) => fs.existsSync(p)).map((p) => fs.statSync(p).mtimeMs));
+function newestMtime(p: string): number {
+  if (!fs.existsSync(p)) return 0;
+  const stat = fs.statSync(p);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...fs.readdirSync(p).map((name) => newestMtime(path.join(p, name))));
+}
+
+const inRepo = (...paths: string[]) => paths.map((p) => path.join(REPO_ROOT, p));
+/** What dist/'s bundles are built from (as test/lsp/helpers/build.ts, plus the client). */
+const BUILD_SOURCES = inRepo('server/src', 'estimator/src', 'client/src', 'grammars', 'scripts/build.mjs', 'package.json');
+const BUNDLES = inRepo('dist/client.js', 'dist/server.js');
+/** What the .vsix holds (.vscodeignore). */
+const VSIX_INPUTS = inRepo('dist/client.js', 'dist/server.js', 'dist/grammars', 'dist/queries', 'package.json', 'README.md', 'LICENSE');
+
+function run(command: string, args: string[], what: string): void {
+  const r = spawnSync(command, args, {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    timeout: 5 * 60_000,
+    env: { ...process.env, PATH: `${path.join(REPO_ROOT, 'node_modules/.bin')}:${process.env.PATH}` },
+  });
+  if (r.status !== 0) throw new Error(`${what} failed (${r.status ?? r.signal}):\n${(r.stdout ?? '') + (r.stderr ?? '')}`);
 }
 
 /**
- * Returns dist/trainlens.vsix, running `npm run package` first if it is missing or stale.
+ * Returns dist/trainlens.vsix, made fresh when needed: `npm run package` when the bundles are
+ * missing or older than their sources; when only the .vsix is stale (`npm test` has just built),
+ * the package script's vsce step alone, so that dist/ is not rebuilt under tests running beside.
  * TRAINLENS_E2E_VSIX=path installs that .vsix instead (to check the harness on its own).
  */
 export function ensureVsix(log: (line: string) => void): string {
@@ -64,19 +87,22 @@ export function ensureVsix(log: (line: string) => void): string {
     return path.resolve(override);
   }
   const vsix = path.join(REPO_ROOT, 'dist/trainlens.vsix');
-  const inputs = ['dist/server.js', 'dist/client.js', 'package.json'].map((p) => path.join(REPO_ROOT, p));
-  if (fs.existsSync(vsix) && fs.statSync(vsix).mtimeMs >= newestMtime(inputs)) return vsix;
-  log('dist/trainlens.vsix is missing or older than dist/; running `npm run package`');
   const t0 = Date.now();
-  const r = spawnSync('npm', ['run', 'package'], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    encoding: 'utf8',
-    timeout: 5 * 60_000,
-  });
-  if (r.status !== 0 || !fs.existsSync(vsix)) {
-    throw new Error(`\`npm run package\` failed (${r.status ?? r.signal}):\n${(r.stdout ?? '') + (r.stderr ?? '')}`);
+  const built = BUNDLES.every((b) => fs.existsSync(b)) &&
+    Math.min(...BUNDLES.map((b) => fs.statSync(b).mtimeMs)) >= Math.max(...BUILD_SOURCES.map(newestMtime));
+  const packageScript: string =
+    JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).scripts?.package ?? '';
+  const vsceStep = /^npm run build && (vsce package .*)$/.exec(packageScript)?.[1];
+  if (!built || !vsceStep) {
+    log('dist/ is missing or older than its sources; running `npm run package`');
+    run('npm', ['run', 'package'], '`npm run package`');
+  } else if (!fs.existsSync(vsix) || fs.statSync(vsix).mtimeMs < Math.max(...VSIX_INPUTS.map(newestMtime))) {
+    log(`dist/trainlens.vsix is missing or older than dist/; running \`${vsceStep}\``);
+    run('sh', ['-c', vsceStep], `\`${vsceStep}\``);
+  } else {
+    return vsix;
   }
+  if (!fs.existsSync(vsix)) throw new Error('packaging did not write dist/trainlens.vsix');
   log(`packaged in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return vsix;
 }
