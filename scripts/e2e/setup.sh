@@ -122,6 +122,8 @@ main() {
   command -v node >/dev/null || die "node is not on PATH"
   ensure_apt
   rm -f "$CACHE/.ready"
+  # a half-deleted install: redo every step rather than trust their markers
+  [[ -f "$CACHE/node_modules/code-server/out/node/entry.js" && -d "$VSCODE_DIR/node_modules" ]] || rm -f "$CACHE/.steps/"*
   step 1-npm-install-code-server install_code_server
   step 2-vscode-npm-install install_vscode_deps
   step 3-native-rebuild rebuild_native
