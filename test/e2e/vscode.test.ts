@@ -73,7 +73,7 @@ describe.skipIf(skip)('TrainLens in a real VS Code (code-server + Chromium)', ()
         (e: Error) => log(`no screenshot: ${e.message}`),
       );
     }
-    // the extension host's and the TrainLens output channel's logs
+    // code-server's and the extension host's log files
     if (dirs && fs.existsSync(path.join(dirs.userData, 'logs'))) {
       fs.cpSync(path.join(dirs.userData, 'logs'), path.join(RESULTS_DIR, `${safe}-logs`), { recursive: true });
     }
