@@ -19,6 +19,10 @@ export interface ModelArch {
   max_position_embeddings: number;
   /** Input embedding and LM head share one matrix. */
   tie_word_embeddings: boolean;
+  /** Mixture of experts: experts per MoE layer, experts each token is routed to, expert FFN width. */
+  num_experts?: number;
+  experts_per_token?: number;
+  moe_intermediate_size?: number;
   /** Published total parameter count, when a source gives one (used to check our count). */
   published_params?: number;
   /** Where the numbers come from. */
@@ -53,17 +57,90 @@ export type Precision = 'fp32' | 'fp16-mixed' | 'bf16-mixed' | 'fp16' | 'bf16';
  */
 export type AmpStyle = 'autocast' | 'master_weights';
 
-export type Optimizer = 'adamw' | 'sgd' | 'sgd_momentum';
+/**
+ * What the optimizer keeps per parameter decides its memory. Fused AdamW keeps what AdamW keeps;
+ * bitsandbytes' 8-bit and paged variants keep block-quantized states (paged: in unified memory that
+ * can be evicted to the host).
+ */
+export type Optimizer =
+  | 'adamw' | 'adamw_8bit' | 'paged_adamw_8bit' | 'paged_adamw_32bit'
+  | 'adafactor' | 'sgd' | 'sgd_momentum' | 'lion' | 'lion_8bit';
 
 export type Attention = 'eager' | 'sdpa' | 'flash';
 
+export type PeftMethod = 'lora' | 'dora' | 'adapter' | 'bitfit' | 'prefix' | 'p-tuning' | 'prompt';
+
 export interface PeftConfig {
-  method: 'lora';
+  method: PeftMethod;
+  /** LoRA/DoRA rank (0 for methods without one). */
   r: number;
   alpha: number;
   /** Module names as in PEFT's target_modules ("q_proj", "c_attn"), or ["all-linear"]. */
   targets: string[];
   dropout: number;
+  /** Modules made fully trainable and saved beside the adapter (PEFT `modules_to_save`). */
+  modules_to_save?: string[];
+  /** Adapter (Houlsby) bottleneck width. */
+  bottleneck_size?: number;
+  /** Prefix / P-tuning / prompt tuning: virtual tokens prepended. */
+  num_virtual_tokens?: number;
+}
+
+/** DeepSpeed ZeRO (zero_optimization). Sizes are element counts, as DeepSpeed states them. */
+export interface ZeroConfig {
+  stage: 0 | 1 | 2 | 3;
+  offload_optimizer: 'none' | 'cpu' | 'nvme';
+  offload_param: 'none' | 'cpu' | 'nvme';
+  reduce_bucket_size?: number;
+  allgather_bucket_size?: number;
+  stage3_prefetch_bucket_size?: number;
+  stage3_max_live_parameters?: number;
+  stage3_param_persistence_threshold?: number;
+}
+
+/** PyTorch FSDP (FullyShardedDataParallel / HF `fsdp=` / accelerate fsdp_config). */
+export interface FsdpConfig {
+  strategy: 'FULL_SHARD' | 'SHARD_GRAD_OP' | 'NO_SHARD' | 'HYBRID_SHARD';
+  cpu_offload: boolean;
+  /** GPUs per node for HYBRID_SHARD (sharding inside a node, replication across). */
+  shard_group_size?: number;
+}
+
+/** Model parallelism beyond data parallel. Data-parallel size = gpus / (tp · pp). */
+export interface ParallelConfig {
+  tensor: number;
+  pipeline: number;
+  /** Megatron sequence parallelism (splits LayerNorm/dropout activations over the TP group). */
+  sequence_parallel: boolean;
+  expert: number;
+  pipeline_schedule: 'gpipe' | '1f1b';
+  /** Micro-batches per pipeline flush (gradient accumulation steps under PP). */
+  pipeline_micro_batches: number;
+}
+
+/** Weight quantization at load time (bitsandbytes, GPTQ, AWQ). */
+export interface QuantizationConfig {
+  method: 'int8' | 'nf4' | 'fp4' | 'gptq' | 'awq';
+  bits: 4 | 8;
+  double_quant: boolean;
+  /** GPTQ/AWQ group size (128 typical); bitsandbytes 4-bit uses blocks of 64. */
+  group_size?: number;
+  compute_dtype: 'fp32' | 'fp16' | 'bf16';
+  /** peft prepare_model_for_kbit_training: non-quantized parameters upcast to fp32. */
+  kbit_prepared: boolean;
+}
+
+/** Inference (generation) instead of training. */
+export interface InferenceConfig {
+  engine: 'hf' | 'vllm';
+  /** Prompt tokens per sequence. */
+  prompt_len: number;
+  max_new_tokens: number;
+  batch: number;
+  kv_cache_dtype: 'fp32' | 'fp16' | 'bf16' | 'fp8';
+  /** vLLM: fraction of GPU memory it preallocates (default 0.9). */
+  gpu_memory_utilization?: number;
+  max_model_len?: number;
 }
 
 export interface TrainingJob {
@@ -78,8 +155,22 @@ export interface TrainingJob {
   grad_checkpointing: boolean;
   attention: Attention;
   peft: PeftConfig | null;
-  /** Data-parallel GPUs. */
+  /** GPUs in the job (all of them: data × tensor × pipeline parallel). */
   gpus: number;
+  /** 'full' (default when grad_checkpointing): every layer input kept; 'selective': Korthikanti's attention-only recompute. */
+  checkpointing_mode?: 'full' | 'selective';
+  /** fp16 loss scaling with torch GradScaler / DeepSpeed dynamic loss scale. */
+  grad_scaler?: boolean;
+  /** TF32 matmuls: speed only, no memory effect. */
+  tf32?: boolean;
+  zero?: ZeroConfig;
+  fsdp?: FsdpConfig;
+  parallel?: ParallelConfig;
+  quantization?: QuantizationConfig;
+  /** Present for inference jobs; then training fields (optimizer, gradients) do not apply. */
+  inference?: InferenceConfig;
+  /** Optimizer steps of the whole run, for C = 6·N·D and time (from max_steps or epochs × dataset). */
+  total_steps?: number;
 }
 
 export interface Gpu {
@@ -94,6 +185,9 @@ export interface Gpu {
   source: string;
 }
 
+/** The components that add up to `total`. */
+export type MemoryComponent = 'weights' | 'gradients' | 'optimizer_states' | 'activations' | 'autocast_weight_copies' | 'other';
+
 /** Bytes per GPU by component. `total` is their sum. */
 export interface MemoryBreakdown {
   weights: number;
@@ -106,6 +200,31 @@ export interface MemoryBreakdown {
   /** CUDA context, allocator overhead, model buffers. */
   other: number;
   total: number;
+  /** torch.cuda.max_memory_allocated() analogue: live tensor bytes at the step's peak. */
+  peak_allocated?: number;
+  /** torch.cuda.max_memory_reserved() analogue: what the caching allocator holds at the peak. */
+  peak_reserved?: number;
+  /** What nvidia-smi shows for the process: reserved + CUDA context. */
+  device_used?: number;
+}
+
+/** Memory outside the GPU that offload needs, per node-local process. */
+export interface HostMemory {
+  cpu_bytes: number;
+  nvme_bytes: number;
+}
+
+/** Compute and time of a step and of the run. */
+export interface ComputeEstimate {
+  flops_per_token: number;
+  tokens_per_step: number;
+  /** Model FLOPs utilisation assumed for the time figures. */
+  mfu: number;
+  step_time_s: number;
+  tokens_per_s: number;
+  /** Whole run, when total_steps is known. */
+  total_flops?: number;
+  total_time_s?: number;
 }
 
 export interface Estimate {
@@ -119,4 +238,6 @@ export interface Estimate {
   flops_per_step: number;
   /** Assumptions the estimator itself made (the resolver's are reported by the server). */
   notes: string[];
+  host?: HostMemory;
+  compute?: ComputeEstimate;
 }

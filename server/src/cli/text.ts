@@ -1,11 +1,11 @@
 /** Plain-text rendering of an Analysis for the terminal: the job, the breakdown, the verdict, the fixes. */
-import type { MemoryBreakdown } from '../../../estimator/src/types';
+import type { MemoryComponent } from '../../../estimator/src/types';
 import { countParams } from '../../../estimator/src';
 import { count, gib } from '../render/units';
 import { FIELD_LABELS, formatValue } from '../analysis/script-job';
 import type { Analysis, JobField } from '../analysis/types';
 
-const COMPONENTS: [keyof MemoryBreakdown, string][] = [
+const COMPONENTS: [MemoryComponent, string][] = [
   ['weights', 'weights'], ['gradients', 'gradients'], ['optimizer_states', 'optimizer states'],
   ['activations', 'activations'], ['autocast_weight_copies', 'autocast weight copies'], ['other', 'other'],
 ];

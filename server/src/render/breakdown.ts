@@ -2,12 +2,12 @@
  * The memory breakdown of an Analysis as Markdown: what a hover shows, and what the CLI prints.
  */
 import type { Analysis, HoverAnchor } from '../analysis/types';
-import type { Estimate, MemoryBreakdown, TrainingJob } from '../../../estimator/src/types';
+import type { Estimate, MemoryComponent, TrainingJob } from '../../../estimator/src/types';
 import { bulletList, code, escapeMarkdown, table } from './markdown';
 import { provenanceLine, unknownValueLines } from './provenance';
 import { count, flops, gib } from './units';
 
-const COMPONENT_ROWS: [keyof MemoryBreakdown, string][] = [
+const COMPONENT_ROWS: [MemoryComponent, string][] = [
   ['weights', 'Weights'],
   ['gradients', 'Gradients'],
   ['optimizer_states', 'Optimizer states'],
