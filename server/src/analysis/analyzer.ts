@@ -11,6 +11,7 @@ import { loadLanguages } from '../parsing/languages';
 import { QueryStore } from '../parsing/queries';
 import { TreeCache } from '../parsing/trees';
 import { Evaluator } from '../python/evaluate';
+import type { WorkspaceFiles } from '../workspace/files';
 import { extractPythonFacts } from '../python/facts';
 import { applyDirectives } from './directives';
 import { enableGradientCheckpointingEdits } from './edits';
@@ -20,8 +21,12 @@ import { buildScriptJob, type ScriptJob } from './script-job';
 import type { Analysis, AnalysisSettings, Fix } from './types';
 
 export interface Analyzer {
-  /** Analyse one document; keeps its tree for reuse until close(uri). */
-  analyze(doc: { uri: string; text: string; version: number }, settings: AnalysisSettings): Analysis;
+  /**
+   * Analyse one document; keeps its tree for reuse until close(uri). `files` lets the analysis read
+   * the configs and launchers the script names (only inside the workspace roots); without it,
+   * referenced files are reported as not read.
+   */
+  analyze(doc: { uri: string; text: string; version: number }, settings: AnalysisSettings, files?: WorkspaceFiles): Analysis;
   close(uri: string): void;
   dispose(): void;
   /** For tests: every query compiled, by language. */

@@ -1,0 +1,97 @@
+/**
+ * The files a script names (ds_config.json, a model folder's config.json, a launcher script), read
+ * only from inside the workspace roots and the Hugging Face cache. A path that leaves them, also
+ * through a symlink, is refused with a message; nothing is ever written or executed.
+ */
+import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export type ReadResult = { ok: true; uri: string; path: string; text: string } | { ok: false; reason: string };
+
+export interface WorkspaceFiles {
+  /** Folders TrainLens may read (real paths). */
+  readonly roots: string[];
+  /** Reads `ref` as written in the file at `fromUri`: relative to that file's folder, then to each root. */
+  read(ref: string, fromUri: string): ReadResult;
+}
+
+export interface WorkspaceFilesOptions {
+  /** Files over this size are not read (default 2 MiB). */
+  maxBytes?: number;
+  /** The Hugging Face cache root; default $HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub. */
+  hfCache?: string;
+}
+
+export const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
+
+export function huggingFaceCache(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.HF_HUB_CACHE) return env.HF_HUB_CACHE;
+  if (env.HF_HOME) return join(env.HF_HOME, 'hub');
+  return join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'huggingface', 'hub');
+}
+
+export function createWorkspaceFiles(roots: string[], options: WorkspaceFilesOptions = {}): WorkspaceFiles {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const allowed = [...roots, options.hfCache ?? huggingFaceCache()].flatMap((r) => {
+    const real = realOrUndefined(r);
+    return real ? [real] : [];
+  });
+  const inside = (real: string) => allowed.some((root) => real === root || real.startsWith(root.endsWith(sep) ? root : root + sep));
+
+  return {
+    roots: allowed.slice(0, roots.length),
+    read(ref, fromUri) {
+      const from = uriToPath(fromUri);
+      const candidates = isAbsolute(ref) ? [ref] : [from && resolve(dirname(from), ref), ...roots.map((r) => resolve(r, ref))].filter((p): p is string => !!p);
+      let refusal: string | undefined;
+      for (const candidate of candidates) {
+        const real = realOrUndefined(candidate);
+        if (!real) continue;
+        if (!inside(real)) {
+          refusal = `${ref} resolves to ${real}, outside the workspace: TrainLens does not read it`;
+          continue;
+        }
+        return readBounded(real, maxBytes);
+      }
+      return { ok: false, reason: refusal ?? `${ref} not found (looked in ${candidates.join(', ') || 'no folder'})` };
+    },
+  };
+}
+
+function readBounded(path: string, maxBytes: number): ReadResult {
+  try {
+    const stat = statSync(path);
+    if (!stat.isFile()) return { ok: false, reason: `${path} is not a file` };
+    if (stat.size > maxBytes) return { ok: false, reason: `${path} is larger than ${Math.round(maxBytes / 1024)} KiB` };
+    const buffer = Buffer.alloc(stat.size);
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, buffer, 0, stat.size, 0);
+    } finally {
+      closeSync(fd);
+    }
+    if (buffer.includes(0)) return { ok: false, reason: `${path} is a binary file` };
+    return { ok: true, path, uri: pathToFileURL(path).href, text: buffer.toString('utf8') };
+  } catch (err) {
+    return { ok: false, reason: `${path} cannot be read: ${(err as Error).message}` };
+  }
+}
+
+function realOrUndefined(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+export function uriToPath(uri: string): string | undefined {
+  if (!uri.startsWith('file:')) return undefined;
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return undefined;
+  }
+}
