@@ -11,7 +11,8 @@ export interface Range { start: Position; end: Position }
 /** The job fields that carry provenance (the JSON contract's `values`). */
 export type JobField =
   | 'model' | 'micro_batch' | 'grad_accum' | 'seq_len' | 'precision' | 'optimizer'
-  | 'grad_checkpointing' | 'attention' | 'peft' | 'gpus' | 'gpu';
+  | 'grad_checkpointing' | 'attention' | 'peft' | 'gpus' | 'gpu'
+  | 'zero' | 'fsdp' | 'quantization' | 'inference';
 
 export type ValueStatus = 'known' | 'assumed' | 'unknown';
 

@@ -3,34 +3,12 @@
  * set at line 12".
  */
 import type { Analysis, JobField, ValueInfo } from '../analysis/types';
+import { FIELD_LABELS, formatValue } from '../analysis/fields';
 import { code, escapeMarkdown } from './markdown';
 
-const FIELD_LABELS: Record<JobField, string> = {
-  model: 'Model',
-  micro_batch: 'Micro-batch per GPU',
-  grad_accum: 'Gradient accumulation steps',
-  seq_len: 'Sequence length',
-  precision: 'Precision',
-  optimizer: 'Optimizer',
-  grad_checkpointing: 'Gradient checkpointing',
-  attention: 'Attention',
-  peft: 'PEFT',
-  gpus: 'GPUs',
-  gpu: 'GPU',
-};
-
 function fieldLabel(field: JobField): string {
-  return FIELD_LABELS[field];
-}
-
-/** A value as a short string: primitives as written, objects by their id or as compact JSON. */
-function formatValue(value: unknown): string {
-  if (value === null || value === undefined) return 'none';
-  if (typeof value !== 'object') return String(value);
-  const id = (value as { id?: unknown }).id;
-  if (typeof id === 'string') return id;
-  const json = JSON.stringify(value);
-  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+  const label = FIELD_LABELS[field];
+  return label.charAt(0).toUpperCase() + label.slice(1);
 }
 
 /** Where the value was set, relative to the analysed file: "line 12" or "ds_config.json line 3". */

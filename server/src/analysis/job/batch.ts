@@ -1,0 +1,52 @@
+/** Micro-batch, gradient accumulation and sequence length. */
+import { callsNamed } from '../../python/facts';
+import { keyword, type KeywordValue } from '../../python/call-args';
+import { JobContext, positional } from './context';
+
+export function microBatch(ctx: JobContext): number {
+  const fromArgs = ctx.taKeyword('per_device_train_batch_size');
+  if (fromArgs || ctx.trainingArgs) {
+    ctx.sites.microBatch = fromArgs;
+    return ctx.number('micro_batch', fromArgs, 8, 'TrainingArguments default per_device_train_batch_size=8');
+  }
+  const loader = callsNamed(ctx.facts, 'DataLoader')[0];
+  const arg = loader ? keyword(ctx.ev, loader, 'batch_size') ?? positional(ctx.ev, loader, 1) : undefined;
+  ctx.sites.microBatch = arg;
+  return ctx.number('micro_batch', arg, 1, loader ? 'DataLoader default batch_size=1' : 'no TrainingArguments or DataLoader found; 1 assumed');
+}
+
+export function gradAccum(ctx: JobContext): number {
+  return ctx.number('grad_accum', ctx.taKeyword('gradient_accumulation_steps') ?? accumulationVariable(ctx), 1,
+    ctx.trainingArgs ? 'TrainingArguments default gradient_accumulation_steps=1' : 'no TrainingArguments; a loop without accumulation assumed');
+}
+
+/** In a plain loop: `GRAD_ACCUM = 8` / `gradient_accumulation_steps = 4` (nanoGPT style), or `Accelerator(gradient_accumulation_steps=...)`. */
+function accumulationVariable(ctx: JobContext): KeywordValue | undefined {
+  const accelerator = callsNamed(ctx.facts, 'Accelerator')[0];
+  const fromAccelerator = accelerator && keyword(ctx.ev, accelerator, 'gradient_accumulation_steps');
+  if (fromAccelerator) return fromAccelerator;
+  if (ctx.trainingArgs) return undefined;
+  return firstVariable(ctx, /^(grad(ient)?_acc(um(ulation)?)?(_steps)?|accum(ulation)?_steps)$/i);
+}
+
+const SEQ_LEN_NAMES = /^(block(_size)?|seq(uence)?_?len(gth)?|max_(seq_?)?len(gth)?|context_(len|length|window))$/i;
+
+export function seqLen(ctx: JobContext, maxPositions: number | undefined): number {
+  const fallback = Math.min(2048, maxPositions ?? 2048);
+  const trainer = callsNamed(ctx.facts, 'SFTTrainer')[0];
+  const trl = ctx.isTrl ? ctx.taKeyword('max_length') ?? ctx.taKeyword('max_seq_length') : undefined;
+  const onTrainer = trainer ? keyword(ctx.ev, trainer, 'max_seq_length') : undefined;
+  if (trl || onTrainer || ctx.isTrl) return ctx.number('seq_len', trl ?? onTrainer, 1024, 'TRL SFTConfig default max_length=1024');
+  const tokenizerCall = ctx.facts.calls.find((c) => c.callee !== 'generate' && (c.keywords.has('max_length') || c.keywords.has('block_size')));
+  const arg = tokenizerCall ? keyword(ctx.ev, tokenizerCall, 'max_length') ?? keyword(ctx.ev, tokenizerCall, 'block_size') : undefined;
+  return ctx.number('seq_len', arg ?? firstVariable(ctx, SEQ_LEN_NAMES), fallback, 'not found');
+}
+
+/** The first assignment to a variable whose name matches, in document order. */
+export function firstVariable(ctx: JobContext, names: RegExp): KeywordValue | undefined {
+  const first = [...ctx.facts.assignments.entries()]
+    .filter(([name]) => names.test(name.split('.').pop() ?? name))
+    .map(([, list]) => list[0])
+    .sort((a, b) => a.assignment.startIndex - b.assignment.startIndex)[0];
+  return first && { site: first.assignment, value: ctx.ev.evaluate(first.value) };
+}

@@ -1,0 +1,81 @@
+/**
+ * What every field reader shares while a script is read into a job: the facts, the evaluator,
+ * the values found so far with their provenance, and the hover anchors.
+ */
+import type { Node } from 'web-tree-sitter';
+import { callsNamed, type CallFact, type PythonFacts } from '../../python/facts';
+import type { Evaluator, PyValue } from '../../python/evaluate';
+import { keyword, type KeywordValue } from '../../python/call-args';
+import type { WorkspaceFiles } from '../../workspace/files';
+import type { ModelSource } from '../model-source';
+import type { HoverAnchor, JobField, ValueInfo } from '../types';
+import { assumed, known, rangeOf } from '../values';
+
+/** Hugging Face training-argument classes; SFTConfig carries TRL's own defaults. */
+export const TRAINING_ARGS = ['TrainingArguments', 'Seq2SeqTrainingArguments', 'SFTConfig', 'DPOConfig', 'ORPOConfig', 'KTOConfig'];
+export const TRL_CONFIGS = ['SFTConfig', 'DPOConfig', 'ORPOConfig', 'KTOConfig'];
+
+/** Where the fixes edit and where the OOM diagnostic lands. */
+export interface JobSites {
+  model?: ModelSource;
+  trainingArgs?: CallFact;
+  gradCheckpointing?: KeywordValue;
+  microBatch?: KeywordValue;
+}
+
+export class JobContext {
+  readonly values: Partial<Record<JobField, ValueInfo>> = {};
+  readonly anchors: HoverAnchor[] = [];
+  readonly sites: JobSites = {};
+  readonly trainingArgs?: CallFact;
+
+  constructor(
+    readonly facts: PythonFacts,
+    readonly ev: Evaluator,
+    readonly file: string,
+    readonly files?: WorkspaceFiles,
+  ) {
+    this.trainingArgs = callsNamed(facts, ...TRAINING_ARGS)[0];
+    this.sites.trainingArgs = this.trainingArgs;
+  }
+
+  get isTrl(): boolean {
+    return !!this.trainingArgs && TRL_CONFIGS.includes(this.trainingArgs.callee);
+  }
+
+  taKeyword(name: string): KeywordValue | undefined {
+    return this.trainingArgs ? keyword(this.ev, this.trainingArgs, name) : undefined;
+  }
+
+  /** A value set by a piece of code that is not an argument (`model.gradient_checkpointing_enable()`). */
+  knownAt(field: JobField, value: unknown, node: Node, reason?: string): void {
+    this.values[field] = { value, status: 'known', source: { file: this.file, range: rangeOf(node) }, ...(reason ? { reason } : {}) };
+  }
+
+  /** Records a field from an argument, or its default; returns the value used. */
+  record<T>(field: JobField, arg: KeywordValue | undefined, read: (v: PyValue) => T | undefined, fallback: T, fallbackReason: string): T {
+    if (arg) this.anchors.push({ kind: 'argument', field, range: rangeOf(arg.site) });
+    if (arg?.value.ok) {
+      const value = read(arg.value.value);
+      if (value !== undefined) {
+        this.values[field] = known(this.file, value, arg.value);
+        return value;
+      }
+      this.values[field] = assumed(fallback, `\`${arg.site.text}\` is not understood; ${fallbackReason}`, this.file, arg.site);
+      return fallback;
+    }
+    const why = arg && !arg.value.ok ? `${arg.value.reason}; ${fallbackReason}` : `not set; ${fallbackReason}`;
+    this.values[field] = assumed(fallback, why, this.file, arg?.site);
+    return fallback;
+  }
+
+  /** A positive whole number. */
+  number(field: JobField, arg: KeywordValue | undefined, fallback: number, fallbackReason: string): number {
+    return this.record(field, arg, (v) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined), fallback, fallbackReason);
+  }
+}
+
+export function positional(ev: Evaluator, call: CallFact, index: number): KeywordValue | undefined {
+  const node: Node | undefined = call.positional[index];
+  return node ? { site: node, value: ev.evaluate(node) } : undefined;
+}

@@ -1,0 +1,58 @@
+/**
+ * The DeepSpeed config a script uses: `TrainingArguments(deepspeed=...)` or
+ * `deepspeed.initialize(config=...)`, as a dict literal or a path to a JSON file read from the
+ * workspace (relative to the script, then the workspace roots).
+ */
+import { interpretDeepSpeedConfig, type DeepSpeedSettings } from '../../deepspeed/interpret';
+import { callsNamed } from '../../python/facts';
+import { isDict } from '../../python/evaluate';
+import { keyword, type KeywordValue } from '../../python/call-args';
+import { toPlain } from '../../python/plain';
+import type { Range } from '../types';
+import { rangeOf } from '../values';
+import type { JobContext } from './context';
+
+export interface DeepSpeedSource {
+  settings: DeepSpeedSettings;
+  /** Where the config is named in the script. */
+  source: { file: string; range: Range };
+  /** "ds_config.json" or "dict at line 12". */
+  label: string;
+  /** The file, when the config is a JSON file. */
+  uri?: string;
+}
+
+/** A config named but not read: the reason (shown as an assumption and, for a path, as a diagnostic). */
+export interface DeepSpeedProblem { reason: string; range: Range }
+
+export function findDeepSpeed(ctx: JobContext): { found?: DeepSpeedSource; problem?: DeepSpeedProblem } {
+  const init = callsNamed(ctx.facts, 'initialize').find((c) => c.receiver?.text === 'deepspeed');
+  const arg: KeywordValue | undefined = ctx.taKeyword('deepspeed') ?? (init && (keyword(ctx.ev, init, 'config') ?? keyword(ctx.ev, init, 'config_params')));
+  if (!arg) return {};
+  const range = rangeOf(arg.site);
+  if (!arg.value.ok) return { problem: { reason: `DeepSpeed config \`${arg.site.text}\` not read: ${arg.value.reason}`, range } };
+  const value = arg.value.value;
+  if (isDict(value)) {
+    const unread: string[] = [];
+    const settings = interpretDeepSpeedConfig(toPlain(ctx.ev, value, unread));
+    if (unread.length) settings.problems.push(`keys not read statically: ${unread.join(', ')}`);
+    return { found: { settings, source: { file: ctx.file, range }, label: `dict at line ${arg.value.node.startPosition.row + 1}` } };
+  }
+  if (typeof value !== 'string') return { problem: { reason: `DeepSpeed config \`${arg.site.text}\` is neither a dict nor a path`, range } };
+  if (!ctx.files) return { problem: { reason: `DeepSpeed config ${value} not read (no workspace access)`, range } };
+  const read = ctx.files.read(value, ctx.file);
+  if (!read.ok) return { problem: { reason: `DeepSpeed config ${read.reason}`, range } };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stripJsonComments(read.text));
+  } catch (err) {
+    return { problem: { reason: `DeepSpeed config ${value} is not valid JSON: ${(err as Error).message}`, range } };
+  }
+  const settings = interpretDeepSpeedConfig(parsed as Parameters<typeof interpretDeepSpeedConfig>[0]);
+  return { found: { settings, source: { file: ctx.file, range }, label: value, uri: read.uri } };
+}
+
+/** DeepSpeed's own loader accepts `//` and `/* *\/` comments (hjson-like); JSON.parse does not. */
+function stripJsonComments(text: string): string {
+  return text.replace(/("(?:\\.|[^"\\])*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_m, str: string | undefined) => str ?? '');
+}

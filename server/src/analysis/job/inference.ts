@@ -1,0 +1,39 @@
+/**
+ * Inference scripts: `model.generate(max_new_tokens=...)`, `pipeline(..., max_new_tokens=...)`,
+ * vLLM `LLM(...)` with `SamplingParams(max_tokens=...)`. A script that trains (training arguments,
+ * an optimizer, `backward()`) is a training job even if it also generates.
+ */
+import type { InferenceConfig } from '../../../../estimator/src/types';
+import { callsNamed } from '../../python/facts';
+import { keyword } from '../../python/call-args';
+import type { JobContext } from './context';
+
+export function inference(ctx: JobContext, promptLen: number, batch: number): InferenceConfig | undefined {
+  const trains = ctx.trainingArgs || callsNamed(ctx.facts, 'backward', 'train', 'step').length > 0;
+  if (trains) return undefined;
+  const llm = callsNamed(ctx.facts, 'LLM')[0];
+  const generate = callsNamed(ctx.facts, 'generate', 'pipeline')[0];
+  if (!llm && !generate) return undefined;
+  const num = (value: ReturnType<typeof keyword>, fallback: number) =>
+    value?.value.ok && typeof value.value.value === 'number' ? value.value.value : fallback;
+  if (llm) {
+    const sampling = callsNamed(ctx.facts, 'SamplingParams')[0];
+    const maxTokens = sampling && keyword(ctx.ev, sampling, 'max_tokens');
+    const utilization = keyword(ctx.ev, llm, 'gpu_memory_utilization');
+    const maxModelLen = keyword(ctx.ev, llm, 'max_model_len');
+    const config: InferenceConfig = {
+      engine: 'vllm', prompt_len: promptLen, max_new_tokens: num(maxTokens, 16), batch,
+      kv_cache_dtype: 'fp16', gpu_memory_utilization: num(utilization, 0.9),
+      ...(maxModelLen?.value.ok && typeof maxModelLen.value.value === 'number' ? { max_model_len: maxModelLen.value.value } : {}),
+    };
+    ctx.knownAt('inference', config, llm.call, [
+      maxTokens ? undefined : 'SamplingParams max_tokens not found: vLLM default 16',
+      utilization ? undefined : 'gpu_memory_utilization not given: vLLM default 0.9',
+    ].filter(Boolean).join('; ') || undefined);
+    return config;
+  }
+  const maxNew = keyword(ctx.ev, generate!, 'max_new_tokens');
+  const config: InferenceConfig = { engine: 'hf', prompt_len: promptLen, max_new_tokens: num(maxNew, 20), batch, kv_cache_dtype: 'fp16' };
+  ctx.knownAt('inference', config, generate!.call, maxNew ? undefined : 'max_new_tokens not given: transformers GenerationConfig default max_length=20');
+  return config;
+}

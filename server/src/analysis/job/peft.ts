@@ -1,0 +1,59 @@
+/**
+ * PEFT configs: LoRA (and DoRA via `use_dora=True`), prefix tuning, P-tuning, prompt tuning.
+ * Defaults are PEFT's (peft tuners/lora/config.py: r=8, lora_alpha=8, lora_dropout=0.0; default
+ * target modules per family from utils/constants.py TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING).
+ */
+import type { PeftConfig } from '../../../../estimator/src/types';
+import { callsNamed, type CallFact } from '../../python/facts';
+import { keyword } from '../../python/call-args';
+import { rangeOf } from '../values';
+import type { JobContext } from './context';
+
+const LORA_DEFAULT_TARGETS: Record<string, string[]> = { gpt2: ['c_attn'], llama: ['q_proj', 'v_proj'], opt: ['q_proj', 'v_proj'] };
+const VIRTUAL_TOKEN_CONFIGS: Record<string, PeftConfig['method']> = {
+  PrefixTuningConfig: 'prefix', PromptEncoderConfig: 'p-tuning', PromptTuningConfig: 'prompt',
+};
+
+export function peft(ctx: JobContext, family: string | undefined): PeftConfig | null {
+  const lora = callsNamed(ctx.facts, 'LoraConfig')[0];
+  const virtual = callsNamed(ctx.facts, ...Object.keys(VIRTUAL_TOKEN_CONFIGS))[0];
+  const call = lora ?? virtual;
+  if (!call) {
+    ctx.values.peft = { value: null, status: 'known', reason: 'no PEFT config: full fine-tuning' };
+    return null;
+  }
+  const config = lora ? loraConfig(ctx, lora, family) : virtualTokens(ctx, virtual!);
+  const defaultTargets = lora && !keyword(ctx.ev, lora, 'target_modules');
+  ctx.knownAt('peft', config, call.call, defaultTargets ? `target_modules not given: PEFT's default for ${family ?? 'this model'}` : undefined);
+  ctx.anchors.push({ kind: 'argument', field: 'peft', range: rangeOf(call.call.childForFieldName('function') ?? call.call) });
+  return config;
+}
+
+function num(ctx: JobContext, call: CallFact, name: string, fallback: number): number {
+  const v = keyword(ctx.ev, call, name);
+  return v?.value.ok && typeof v.value.value === 'number' ? v.value.value : fallback;
+}
+
+function strings(ctx: JobContext, call: CallFact, name: string): string[] | undefined {
+  const v = keyword(ctx.ev, call, name);
+  const t = v?.value.ok ? v.value.value : undefined;
+  if (typeof t === 'string') return [t];
+  return Array.isArray(t) && t.every((x) => typeof x === 'string') ? (t as string[]) : undefined;
+}
+
+function loraConfig(ctx: JobContext, lora: CallFact, family: string | undefined): PeftConfig {
+  const dora = keyword(ctx.ev, lora, 'use_dora');
+  const modulesToSave = strings(ctx, lora, 'modules_to_save');
+  return {
+    method: dora?.value.ok && dora.value.value === true ? 'dora' : 'lora',
+    r: num(ctx, lora, 'r', 8),
+    alpha: num(ctx, lora, 'lora_alpha', 8),
+    targets: strings(ctx, lora, 'target_modules') ?? LORA_DEFAULT_TARGETS[family ?? ''] ?? ['q_proj', 'v_proj'],
+    dropout: num(ctx, lora, 'lora_dropout', 0),
+    ...(modulesToSave ? { modules_to_save: modulesToSave } : {}),
+  };
+}
+
+function virtualTokens(ctx: JobContext, call: CallFact): PeftConfig {
+  return { method: VIRTUAL_TOKEN_CONFIGS[call.callee], r: 0, alpha: 0, targets: [], dropout: 0, num_virtual_tokens: num(ctx, call, 'num_virtual_tokens', 20) };
+}

@@ -1,0 +1,72 @@
+/**
+ * Precision, from the most specific evidence to the least: a DeepSpeed config with fp16/bf16
+ * (half weights + fp32 master copy), a half-precision load or cast of the model (pure half),
+ * `bf16=`/`fp16=` training arguments or torch autocast (autocast over fp32 weights), TRL's default.
+ */
+import type { AmpStyle, Precision } from '../../../../estimator/src/types';
+import { callsNamed } from '../../python/facts';
+import { isDtype } from '../../python/evaluate';
+import { keyword } from '../../python/call-args';
+import { modelCasts, type ModelSource } from '../model-source';
+import { assumed, known, rangeOf } from '../values';
+import type { JobContext } from './context';
+import type { DeepSpeedSource } from './deepspeed';
+
+export interface PrecisionChoice { precision: Precision; amp_style: AmpStyle }
+
+const half = (name: string | undefined) => (name === 'bfloat16' ? 'bf16' : name === 'float16' ? 'fp16' : undefined);
+
+export function precision(ctx: JobContext, model: ModelSource | undefined, ds: DeepSpeedSource | undefined, quantized: boolean): PrecisionChoice {
+  if (ds?.settings.half) {
+    ctx.values.precision = { value: `${ds.settings.half}-mixed`, status: 'known', source: ds.source, reason: `DeepSpeed ${ds.settings.half} enabled (${ds.label}): half weights with fp32 master weights` };
+    return { precision: `${ds.settings.half}-mixed`, amp_style: 'master_weights' };
+  }
+  const cast = modelCasts(ctx.facts, ctx.ev);
+  const loadHalf = half(cast?.name ?? model?.loadDtype?.name);
+  if (loadHalf && !quantized) {
+    const node = cast?.node ?? model!.loadDtype!.site.site;
+    ctx.knownAt('precision', loadHalf, node, 'model weights in half precision (no fp32 master copy)');
+    return { precision: loadHalf, amp_style: 'autocast' };
+  }
+  const bf16 = ctx.taKeyword('bf16');
+  const fp16 = ctx.taKeyword('fp16');
+  for (const [flag, h] of [[bf16, 'bf16'], [fp16, 'fp16']] as const) {
+    if (flag?.value.ok && flag.value.value === true) {
+      ctx.anchors.push({ kind: 'argument', field: 'precision', range: rangeOf(flag.site) });
+      ctx.values.precision = known(ctx.file, `${h}-mixed`, flag.value);
+      return { precision: `${h}-mixed`, amp_style: 'autocast' };
+    }
+  }
+  const accelerator = callsNamed(ctx.facts, 'Accelerator')[0];
+  const mixed = accelerator && keyword(ctx.ev, accelerator, 'mixed_precision');
+  if (mixed?.value.ok && (mixed.value.value === 'bf16' || mixed.value.value === 'fp16')) {
+    ctx.values.precision = known(ctx.file, `${mixed.value.value}-mixed`, mixed.value);
+    return { precision: `${mixed.value.value}-mixed`, amp_style: 'autocast' };
+  }
+  if (ctx.isTrl && !(bf16?.value.ok && bf16.value.value === false) && !(fp16?.value.ok && fp16.value.value === true)) {
+    ctx.values.precision = assumed('bf16-mixed', 'TRL default bf16 = not fp16');
+    return { precision: 'bf16-mixed', amp_style: 'autocast' };
+  }
+  const autocast = callsNamed(ctx.facts, 'autocast')[0];
+  if (autocast) {
+    const dtype = keyword(ctx.ev, autocast, 'dtype');
+    const h = dtype?.value.ok && isDtype(dtype.value.value) ? half(dtype.value.value.name) : 'fp16';
+    if (h) {
+      ctx.knownAt('precision', `${h}-mixed`, autocast.call, 'torch autocast over fp32 weights');
+      return { precision: `${h}-mixed`, amp_style: 'autocast' };
+    }
+  }
+  if (loadHalf) {
+    ctx.knownAt('precision', loadHalf, cast?.node ?? model!.loadDtype!.site.site, 'non-quantized weights in half precision');
+    return { precision: loadHalf, amp_style: 'autocast' };
+  }
+  ctx.values.precision = assumed('fp32', 'no bf16/fp16 flag, autocast or half-precision cast found', ctx.file, ctx.trainingArgs?.call);
+  return { precision: 'fp32', amp_style: 'autocast' };
+}
+
+/** fp16 loss scaling: torch GradScaler, or fp16 mixed precision (the Trainer and DeepSpeed scale fp16 losses). */
+export function gradScaler(ctx: JobContext, choice: PrecisionChoice): boolean {
+  const scaler = callsNamed(ctx.facts, 'GradScaler')[0];
+  if (scaler) return true;
+  return choice.precision === 'fp16-mixed';
+}
