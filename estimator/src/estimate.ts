@@ -8,6 +8,7 @@
  * Data parallelism (`gpus`) shards nothing in v1 (plain DDP replicates the model); DDP adds its gradient buckets.
  */
 import { countActivations } from './activations';
+import { computeEstimate } from './compute';
 import { flopsPerStep } from './flops';
 import { ALLOCATOR_RESERVE_FRACTION, CUDA_CONTEXT_BYTES, ddpBucketBytes, modelBufferBytes } from './overhead';
 import { stateBytes } from './optimizer';
@@ -39,7 +40,6 @@ export function estimate(job: TrainingJob, gpu: Gpu): Estimate {
     `Other: CUDA context ${CUDA_CONTEXT_BYTES / 2 ** 20} MiB (assumed), allocator reserve ${ALLOCATOR_RESERVE_FRACTION * 100}% of tensor bytes (assumed).`,
   ];
   if (job.gpus > 1) notes.push('Data parallel: each GPU holds a full replica (DDP); ZeRO/FSDP sharding is not modelled in v1.');
-  if (job.peft) notes.push('LoRA: FLOPs counted as full 6N, an upper bound (frozen weights need no weight gradients).');
   if (plan.autocast) notes.push('Autocast: half copies of trainable weights stay cached until the forward ends.');
   return {
     per_gpu: {
@@ -64,5 +64,6 @@ export function estimate(job: TrainingJob, gpu: Gpu): Estimate {
     },
     flops_per_step: flopsPerStep(job),
     notes,
+    compute: computeEstimate(job, gpu),
   };
 }

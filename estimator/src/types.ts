@@ -206,6 +206,8 @@ export interface MemoryBreakdown {
   peak_reserved?: number;
   /** What nvidia-smi shows for the process: reserved + CUDA context. */
   device_used?: number;
+  /** Inference: key/value cache bytes (part of `total`, beside the six components). */
+  kv_cache?: number;
 }
 
 /** Memory outside the GPU that offload needs, per node-local process. */
@@ -225,6 +227,15 @@ export interface ComputeEstimate {
   /** Whole run, when total_steps is known. */
   total_flops?: number;
   total_time_s?: number;
+  /** Model FLOPs per token (6N + attention for training; no recomputation), the numerator of MFU. */
+  model_flops_per_token?: number;
+  /** Hardware FLOPs utilization assumed (applied to flops_per_token, recomputation included). */
+  hardware_utilization?: number;
+  /** Peak FLOP/s of one GPU for the job's compute dtype (tensor-core half, TF32 or fp32). */
+  peak_flops_per_gpu?: number;
+  /** Whole run: model FLOPs (C = 6·N·D plus attention) and tokens D. */
+  total_model_flops?: number;
+  total_tokens?: number;
 }
 
 export interface Estimate {

@@ -62,7 +62,10 @@ describe('estimate', () => {
     expect(eight.flops_per_step).toBe(8 * one.flops_per_step);
     // 6N per token plus attention, Kaplan et al. 2020
     expect(one.flops_per_step).toBeGreaterThan(6 * 6.7e9 * 4 * 2048);
-    expect(est({ grad_checkpointing: true }).flops_per_step / one.flops_per_step).toBeCloseTo(4 / 3, 5);
+    // recomputation reruns the decoder layers (not the LM head): a little under 8N/6N
+    const ratio = est({ grad_checkpointing: true }).flops_per_step / one.flops_per_step;
+    expect(ratio).toBeGreaterThan(1.3);
+    expect(ratio).toBeLessThan(4 / 3);
   });
 });
 

@@ -1,0 +1,84 @@
+/**
+ * Time and throughput of a job on its GPUs: FLOPs divided by what the GPUs deliver at an assumed utilization.
+ *
+ * time = hardware FLOPs / (GPUs × peak × utilization). The utilization applies to what the GPU executes
+ * (hardware FLOPs, recomputation included), so checkpointing makes a step longer by the recomputed share and the
+ * reported MFU (model FLOPs / (time × GPUs × peak), Chowdhery et al. 2022, "PaLM", Sec. 4.1 and App. B) drops
+ * accordingly, as PaLM's own 46.2% MFU vs 57.8% HFU with rematerialization shows.
+ */
+import { inferenceFlops, tokensPerStep, trainingFlopsPerToken } from './flops';
+import type { ComputeEstimate, Gpu, TrainingJob } from './types';
+
+/**
+ * Default hardware FLOPs utilization, 0.40. Chowdhery et al. 2022 ("PaLM"), Table 3, reports model FLOPs
+ * utilization of large training runs: GPT-3 21.3%, Gopher 32.5%, Megatron-Turing NLG 30.2%, PaLM 46.2% (57.8%
+ * hardware FLOPs utilization); Narayanan et al. 2021 (Megatron-LM), Table 1, reaches 44-52% of A100 peak. 0.40
+ * sits inside that range of well-tuned jobs; small single-GPU fine-tunes often run lower, so the time is a
+ * lower bound for them.
+ */
+export const DEFAULT_UTILIZATION = 0.4;
+
+/**
+ * The peak FLOP/s one GPU offers the job's matmuls. Half precisions (and autocast, and quantized weights
+ * dequantized to a half compute dtype, as bitsandbytes/GPTQ kernels do) run on tensor cores at peak_half_tflops.
+ * fp32 runs on CUDA cores at peak_fp32_tflops, unless TF32 is on: Ampere and later (the GPUs with bf16) run TF32
+ * tensor-core matmuls at half their fp16 rate (NVIDIA A100 datasheet: TF32 156 vs FP16 312 TFLOPS dense; H100
+ * SXM: 494.7 vs 989.4). PyTorch leaves TF32 matmuls off by default (torch.backends.cuda.matmul.allow_tf32 = False
+ * since 1.12).
+ */
+export function peakFlops(job: TrainingJob, gpu: Gpu): number {
+  const computeDtype = job.quantization?.compute_dtype;
+  const fp32 = computeDtype ? computeDtype === 'fp32' : job.precision === 'fp32';
+  if (!fp32) return gpu.peak_half_tflops * 1e12;
+  if (job.tf32 && gpu.bf16) return (gpu.peak_half_tflops / 2) * 1e12;
+  return gpu.peak_fp32_tflops * 1e12;
+}
+
+/**
+ * Pipeline bubble: with p stages and m micro-batches per flush, GPipe and 1F1B both idle a fraction (p − 1)/m
+ * of the ideal time (Narayanan et al. 2021, Sec. 2.2.1; Huang et al. 2019, "GPipe", Sec. 2.3).
+ */
+function bubbleFactor(job: TrainingJob): number {
+  const p = job.parallel;
+  if (!p || p.pipeline <= 1) return 1;
+  return 1 + (p.pipeline - 1) / Math.max(1, p.pipeline_micro_batches);
+}
+
+/**
+ * Compute of one optimizer step (training) or one generate() call on the batch (inference), and of the whole
+ * run when total_steps is known.
+ */
+export function computeEstimate(job: TrainingJob, gpu: Gpu, utilization = DEFAULT_UTILIZATION): ComputeEstimate {
+  const deliverable = job.gpus * peakFlops(job, gpu) * utilization;
+  let hardware: number;
+  let model: number;
+  let tokens: number;
+  if (job.inference) {
+    const inf = inferenceFlops(job);
+    hardware = model = inf.per_call;
+    tokens = inf.tokens;
+  } else {
+    const perToken = trainingFlopsPerToken(job);
+    tokens = tokensPerStep(job);
+    hardware = perToken.hardware * tokens;
+    model = perToken.model * tokens;
+  }
+  const stepTime = (hardware / deliverable) * bubbleFactor(job);
+  const out: ComputeEstimate = {
+    flops_per_token: hardware / tokens,
+    model_flops_per_token: model / tokens,
+    tokens_per_step: tokens,
+    mfu: model / (stepTime * job.gpus * peakFlops(job, gpu)),
+    hardware_utilization: utilization,
+    peak_flops_per_gpu: peakFlops(job, gpu),
+    step_time_s: stepTime,
+    tokens_per_s: tokens / stepTime,
+  };
+  if (job.total_steps !== undefined && job.total_steps > 0) {
+    out.total_flops = hardware * job.total_steps;
+    out.total_model_flops = model * job.total_steps;
+    out.total_tokens = tokens * job.total_steps;
+    out.total_time_s = stepTime * job.total_steps;
+  }
+  return out;
+}
