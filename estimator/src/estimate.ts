@@ -10,6 +10,7 @@
 import { countActivations } from './activations';
 import { computeEstimate } from './compute';
 import { flopsPerStep } from './flops';
+import { estimateInference } from './inference';
 import { ALLOCATOR_RESERVE_FRACTION, CUDA_CONTEXT_BYTES, ddpBucketBytes, modelBufferBytes } from './overhead';
 import { stateBytes } from './optimizer';
 import { countParams } from './params';
@@ -17,6 +18,7 @@ import { precisionPlan } from './precision';
 import type { Estimate, Gpu, TrainingJob } from './types';
 
 export function estimate(job: TrainingJob, gpu: Gpu): Estimate {
+  if (job.inference) return estimateInference(job, gpu);
   const plan = precisionPlan(job);
   const params = countParams(job.model, job.peft);
   const state = stateBytes(job, plan);

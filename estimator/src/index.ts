@@ -4,4 +4,6 @@ export * from './catalog';
 export { countParams, type ParamCount } from './params';
 export { estimate } from './estimate';
 export { fitFixes, type FitFix } from './fixes';
-export { flopsPerStep } from './flops';
+export { activeParams, flopsPerStep, inferenceFlops, trainingFlopsPerToken, tokensPerStep } from './flops';
+export { computeEstimate, DEFAULT_UTILIZATION, peakFlops } from './compute';
+export { estimateInference, kvBytesPerToken } from './inference';
