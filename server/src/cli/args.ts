@@ -8,12 +8,14 @@ export interface CliOptions {
   files: string[];
   gpu?: string;
   gpus?: number;
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'sarif';
 }
 
 export const USAGE = `Usage:
-  trainlens check FILE... [--gpu ID] [--gpus N] [--format text|json]
+  trainlens check PATH... [--gpu ID] [--gpus N] [--format text|json|sarif]
       Estimate each training script; exit 1 if any job does not fit, 0 if all fit.
+      PATH is a file, a folder (its Python files and DeepSpeed JSON configs, minus what
+      .trainlensignore files exclude) or a quoted glob such as 'train/**/*.py'.
   trainlens explain FILE [--gpu ID] [--gpus N] [--json]
       The job TrainLens understood, where each value came from, and the memory breakdown.
   trainlens lsp --stdio
@@ -22,7 +24,8 @@ export const USAGE = `Usage:
 Options:
   --gpu ID       GPU type (default A100-80GB): ${GPU_IDS.join(', ')}
   --gpus N       number of data-parallel GPUs (default 1)
-  --format F     text (default) or json; --json is short for --format json
+  --format F     text (default), json, or sarif (SARIF 2.1.0, for code scanning);
+                 --json is short for --format json
 
 Exit codes: 0 all jobs fit, 1 a job does not fit, 2 usage error or unreadable file.
 A '# trainlens: gpu=ID gpus=N' comment in a file overrides --gpu/--gpus for that file.`;
@@ -58,7 +61,8 @@ export function parseArgs(argv: string[]): CliOptions {
       }
       case '--format': {
         const f = value();
-        if (f !== 'text' && f !== 'json') throw new UsageError(`--format must be text or json, got "${f}"`);
+        if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(`--format must be text, json or sarif, got "${f}"`);
+        if (f === 'sarif' && command !== 'check') throw new UsageError('--format sarif applies to "trainlens check" only');
         options.format = f;
         break;
       }
@@ -73,7 +77,7 @@ export function parseArgs(argv: string[]): CliOptions {
         options.files.push(arg);
     }
   }
-  if (command !== 'lsp' && options.files.length === 0) throw new UsageError(`"trainlens ${command}" needs at least one FILE`);
+  if (command !== 'lsp' && options.files.length === 0) throw new UsageError(`"trainlens ${command}" needs at least one ${command === 'check' ? 'PATH' : 'FILE'}`);
   if (command === 'explain' && options.files.length > 1) throw new UsageError('"trainlens explain" takes one FILE');
   return options;
 }

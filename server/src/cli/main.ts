@@ -1,15 +1,20 @@
 /**
- * `trainlens`: the same analysis as the editor, for terminals and CI.
- * Exit codes: 0 all fit, 1 a job does not fit, 2 usage error or unreadable file.
+ * `trainlens`: the same analysis as the editor, for terminals and CI, over files, folders and globs.
+ * Exit codes: 0 all fit, 1 a job does not fit, 2 usage error, a path that names nothing, or a
+ * named file that cannot be read (files found in a folder that cannot be read are skipped).
  */
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createAnalyzer } from '../analysis/analyzer';
 import type { Analysis } from '../analysis/types';
+import { discoverFiles } from '../workspace/discover';
+import { createWorkspaceFiles, uriToPath } from '../workspace/files';
 import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 import { jsonReport } from './report';
+import { sarifLog } from './sarif';
 import { textReport } from './text';
+import { treeSummary } from './tree';
 
 const VERSION = '0.1.0';
 /** Files larger than this are not analysed (same default as the editor). */
@@ -34,40 +39,63 @@ async function main(argv: string[]): Promise<number> {
     return -1;
   }
 
+  const cwd = process.cwd();
+  const found = options.command === 'check'
+    ? discoverFiles(options.files, { cwd })
+    : { files: options.files.map((f) => resolve(cwd, f)), problems: [] };
+  const named = new Set(options.files.map((f) => resolve(cwd, f)));
+  const failures = [...found.problems];
+  for (const problem of found.problems) process.stderr.write(`trainlens: ${problem}\n`);
+
   const analyzer = await createAnalyzer();
+  const files = createWorkspaceFiles([cwd]);
   const settings = { gpu: options.gpu ?? 'A100-80GB', gpus: options.gpus ?? 1 };
   const analyses: Analysis[] = [];
-  let unreadable = false;
-  for (const file of options.files) {
-    const text = readText(file);
-    if (text === undefined) { unreadable = true; continue; }
-    analyses.push(analyzer.analyze({ uri: pathToFileURL(resolve(file)).href, text, version: 1 }, settings));
+  const names: string[] = [];
+  let unreadable = found.problems.length > 0;
+  for (const path of found.files) {
+    const result = readText(path);
+    if (typeof result !== 'string') {
+      // A file named on the command line must be read; one found in a folder is skipped with a note.
+      process.stderr.write(`trainlens: ${named.has(path) ? 'cannot analyse' : 'skipped'} ${displayName(path, cwd)}: ${result.why}\n`);
+      if (named.has(path)) {
+        unreadable = true;
+        failures.push(`${displayName(path, cwd)}: ${result.why}`);
+      }
+      continue;
+    }
+    analyses.push(analyzer.analyze({ uri: pathToFileURL(path).href, text: result, version: 1 }, settings, files));
+    names.push(displayName(path, cwd));
   }
-  if (options.format === 'json') {
+  if (options.format === 'sarif') {
+    process.stdout.write(`${JSON.stringify(sarifLog({ analyses, failures, cwd, version: VERSION }), null, 2)}\n`);
+  } else if (options.format === 'json') {
     const reports = analyses.map(jsonReport);
     process.stdout.write(`${JSON.stringify(options.command === 'explain' ? reports[0] ?? null : { results: reports }, null, 2)}\n`);
   } else {
-    const names = options.files.filter((f) => readText(f, true) !== undefined);
-    process.stdout.write(`${analyses.map((a, i) => textReport(a, relative(process.cwd(), resolve(names[i])) || names[i], options.command === 'explain')).join('\n\n')}\n`);
+    const shown = analyses.flatMap((a, i) => (named.has(uriToPath(a.file) ?? '') || a.job || a.findings.length ? [textReport(a, names[i], options.command === 'explain')] : []));
+    if (analyses.length > 1) shown.push(treeSummary(analyses, names));
+    process.stdout.write(shown.length ? `${shown.join('\n\n')}\n` : '');
   }
   if (unreadable) return 2;
   return analyses.some((a) => a.estimate && !a.estimate.fits) ? 1 : 0;
 }
 
-function readText(file: string, quiet = false): string | undefined {
-  const fail = (why: string) => {
-    if (!quiet) process.stderr.write(`trainlens: cannot analyse ${file}: ${why}\n`);
-    return undefined;
-  };
+function displayName(path: string, cwd: string): string {
+  return relative(cwd, path) || path;
+}
+
+/** The file's text, or why it cannot be analysed. */
+function readText(path: string): string | { why: string } {
   let buffer: Buffer;
   try {
-    buffer = readFileSync(file);
+    buffer = readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return fail(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message);
+    return { why: code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message };
   }
-  if (buffer.length > MAX_FILE_BYTES) return fail(`larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`);
-  if (buffer.includes(0)) return fail('binary file');
+  if (buffer.length > MAX_FILE_BYTES) return { why: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB` };
+  if (buffer.includes(0)) return { why: 'binary file' };
   return buffer.toString('utf8');
 }
 

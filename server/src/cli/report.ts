@@ -4,6 +4,7 @@
  */
 import { countParams } from '../../../estimator/src';
 import type { Analysis } from '../analysis/types';
+import { fitOf } from '../workspace/summary';
 
 export const REPORT_VERSION = 1;
 
@@ -14,6 +15,7 @@ export function jsonReport(analysis: Analysis): Record<string, unknown> {
     version: REPORT_VERSION,
     file: analysis.file,
     gpu: { id: analysis.gpu.id, memory_bytes: analysis.gpu.memory_bytes, bf16: analysis.gpu.bf16 },
+    fit: fitOf(analysis),
     job: job && {
       model: {
         id: job.model.id,
