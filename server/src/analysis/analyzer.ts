@@ -12,7 +12,7 @@ import { QueryStore } from '../parsing/queries';
 import { TreeCache } from '../parsing/trees';
 import { Evaluator } from '../python/evaluate';
 import type { WorkspaceFiles } from '../workspace/files';
-import { extractPythonFacts } from '../python/facts';
+import { StatementFacts } from '../python/statement-facts';
 import { applyDirectives } from './directives';
 import { enableGradientCheckpointingEdits } from './edits';
 import { scriptFindings } from './findings';
@@ -41,14 +41,14 @@ export async function createAnalyzer(assets: Partial<Assets> = {}): Promise<Anal
   const queries = new QueryStore(queryDir, languages);
   const parser = new Parser();
   parser.setLanguage(languages.python);
-  const trees = new TreeCache(parser);
+  const trees = new TreeCache(parser, () => new StatementFacts(queries));
 
   return {
     queries,
     analyze(doc, settings) {
       if (!isPython(doc.uri)) return notAScript(doc.uri, resolveGpu(settings.gpu));
-      const tree = trees.parse(doc.uri, doc.text);
-      const facts = extractPythonFacts(tree, queries);
+      const { tree, state: statementFacts } = trees.parse(doc.uri, doc.text);
+      const facts = statementFacts.extract(tree, doc.text);
       const directives = applyDirectives(facts.directives, settings);
       const gpu = resolveGpu(directives.settings.gpu);
       const script = buildScriptJob(facts, new Evaluator(facts), doc.uri, directives.settings);

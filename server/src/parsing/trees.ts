@@ -1,31 +1,52 @@
 /**
- * Syntax trees of open documents, keyed by URI, bounded in number. A tree is deleted (its wasm
- * memory freed) when its document closes, is re-parsed, or is evicted as least recently used.
+ * Syntax trees of open documents, keyed by URI, bounded in number, each with state derived from it
+ * (e.g. facts cached per statement). A changed text is re-parsed incrementally: the edit is the
+ * span between the longest common prefix and suffix of the old and new text, applied with
+ * `tree.edit` so tree-sitter reuses every subtree outside it. That is exact whatever the client
+ * sent (one change, several, or the whole text). A tree is deleted (its wasm memory freed) when
+ * its document closes, is re-parsed, or is evicted as least recently used.
  */
-import type { Parser, Tree } from 'web-tree-sitter';
+import type { Edit, Parser, Point, Tree } from 'web-tree-sitter';
 
-interface Entry { tree: Tree; text: string }
+interface Entry<S> { tree: Tree; text: string; state: S }
 
-export class TreeCache {
-  private readonly entries = new Map<string, Entry>();
+export interface ParsedDocument<S> {
+  tree: Tree;
+  /** The state kept with this document's tree, created once per document. */
+  state: S;
+}
 
-  constructor(private readonly parser: Parser, private readonly capacity = 64) {}
+export class TreeCache<S = undefined> {
+  private readonly entries = new Map<string, Entry<S>>();
 
-  /** The tree of `text`, re-using the cached one when the text is unchanged. */
-  parse(uri: string, text: string): Tree {
+  constructor(
+    private readonly parser: Parser,
+    private readonly createState: () => S = () => undefined as S,
+    private readonly capacity = 64,
+  ) {}
+
+  /** The tree of `text`: the cached one when the text is unchanged, else an incremental re-parse. */
+  parse(uri: string, text: string): ParsedDocument<S> {
     const cached = this.entries.get(uri);
-    if (cached && cached.text === text) {
-      this.entries.delete(uri);
-      this.entries.set(uri, cached);
-      return cached.tree;
-    }
-    const tree = this.parser.parse(text);
-    if (!tree) throw new Error('TrainLens: tree-sitter returned no tree');
-    cached?.tree.delete();
     this.entries.delete(uri);
-    this.entries.set(uri, { tree, text });
+    if (cached && cached.text === text) {
+      this.entries.set(uri, cached);
+      return cached;
+    }
+    let tree: Tree | null;
+    if (cached) {
+      const edit = editBetween(cached.text, text);
+      cached.tree.edit(edit);
+      tree = this.parser.parse(text, cached.tree);
+      cached.tree.delete();
+    } else {
+      tree = this.parser.parse(text);
+    }
+    if (!tree) throw new Error('TrainLens: tree-sitter returned no tree');
+    const entry = { tree, text, state: cached?.state ?? this.createState() };
+    this.entries.set(uri, entry);
     this.evict();
-    return tree;
+    return entry;
   }
 
   close(uri: string): void {
@@ -48,4 +69,42 @@ export class TreeCache {
       this.close(oldest);
     }
   }
+}
+
+/**
+ * The single edit that turns `before` into `after`, in UTF-16 code units (what web-tree-sitter
+ * counts in for a JavaScript string, indices and columns alike). A split surrogate pair or CRLF is
+ * harmless: tree-sitter re-lexes from the start of the token the edit touches.
+ */
+export function editBetween(before: string, after: string): Edit {
+  const max = Math.min(before.length, after.length);
+  let start = 0;
+  while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  let suffix = 0;
+  while (suffix < max - start && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
+  const startPosition = pointAt(before, start);
+  return {
+    startIndex: start,
+    oldEndIndex: before.length - suffix,
+    newEndIndex: after.length - suffix,
+    startPosition,
+    oldEndPosition: pointAfter(startPosition, before, start, before.length - suffix),
+    newEndPosition: pointAfter(startPosition, after, start, after.length - suffix),
+  };
+}
+
+function pointAt(text: string, index: number): Point {
+  return pointAfter({ row: 0, column: 0 }, text, 0, index);
+}
+
+/** The point at `to`, given the point at `from` (counting only the text between them). */
+function pointAfter(at: Point, text: string, from: number, to: number): Point {
+  let { row, column } = at;
+  let lineStart = from - column;
+  for (let i = text.indexOf('\n', from); i !== -1 && i < to; i = text.indexOf('\n', i + 1)) {
+    row++;
+    lineStart = i + 1;
+  }
+  column = to - lineStart;
+  return { row, column };
 }

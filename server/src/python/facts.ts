@@ -29,9 +29,13 @@ export interface PythonFacts {
 }
 
 export function extractPythonFacts(tree: Tree, queries: QueryStore): PythonFacts {
-  const root = tree.rootNode;
+  return factsOfQueries(tree.rootNode, queries);
+}
+
+/** The facts inside one node (a whole module, or one statement of it). */
+export function factsOfQueries(node: Node, queries: QueryStore): PythonFacts {
   const calls: CallFact[] = [];
-  for (const match of queries.get('python', 'calls').matches(root)) {
+  for (const match of queries.get('python', 'calls').matches(node)) {
     const byName = (n: string) => match.captures.find((c) => c.name === n)?.node;
     const call = byName('call');
     const callee = byName('callee');
@@ -41,7 +45,7 @@ export function extractPythonFacts(tree: Tree, queries: QueryStore): PythonFacts
   }
 
   const assignments = new Map<string, AssignmentFact[]>();
-  for (const match of queries.get('python', 'assignments').matches(root)) {
+  for (const match of queries.get('python', 'assignments').matches(node)) {
     const name = match.captures.find((c) => c.name === 'name')?.node;
     const value = match.captures.find((c) => c.name === 'value')?.node;
     const assignment = match.captures.find((c) => c.name === 'assignment')?.node;
@@ -52,7 +56,7 @@ export function extractPythonFacts(tree: Tree, queries: QueryStore): PythonFacts
   }
   for (const list of assignments.values()) list.sort((a, b) => a.assignment.startIndex - b.assignment.startIndex);
 
-  const directives = queries.get('python', 'directives').captures(root).map((c) => c.node);
+  const directives = queries.get('python', 'directives').captures(node).map((c) => c.node);
   return { calls, assignments, directives };
 }
 
