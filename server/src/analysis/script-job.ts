@@ -21,6 +21,9 @@ import { quantization } from './job/quantization';
 import type { AnalysisSettings, HoverAnchor, JobField, ValueInfo } from './types';
 import { FIELD_LABELS, formatValue } from './fields';
 import { rangeOf, unknownValue } from './values';
+import type { DirectiveResult } from './directives';
+import type { FoundLaunch } from '../launch/discover';
+import { applyLaunch } from './job/launch';
 
 export type { JobSites } from './job/context';
 
@@ -34,7 +37,15 @@ export interface ScriptJob {
   deepspeedProblem?: DeepSpeedProblem;
 }
 
-export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, settings: AnalysisSettings, files?: WorkspaceFiles): ScriptJob {
+/** How the script is run and what its comments state, beside its own code. */
+export interface ScriptContext {
+  files?: WorkspaceFiles;
+  launch?: FoundLaunch;
+  directives?: DirectiveResult;
+}
+
+export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, settings: AnalysisSettings, context: ScriptContext = {}): ScriptJob {
+  const { files, launch, directives } = context;
   const ctx = new JobContext(facts, ev, file, files);
   const model = findModelSource(facts, ev, file);
   ctx.sites.model = model;
@@ -70,11 +81,22 @@ export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, 
     const gen = inference(ctx, seq_len, micro_batch);
     if (gen) job.inference = { ...gen, kv_cache_dtype: prec.precision.startsWith('bf16') ? 'bf16' : prec.precision === 'fp32' ? 'fp32' : 'fp16' };
   }
-  ctx.values.gpus = { value: settings.gpus, status: 'known', reason: 'from settings' };
+  ctx.values.gpus = { value: settings.gpus, status: 'known', reason: directives?.gpusExplicit ? '# trainlens: comment' : 'from settings' };
+  const launchNotes = job && launch ? applyLaunch(ctx, job, launch, !!directives?.gpusExplicit) : [];
+  if (job && directives) applyStatedValues(ctx, job, directives);
   const assumptions = Object.entries(ctx.values)
     .filter(([, v]) => v.status !== 'known')
     .map(([k, v]) => `${FIELD_LABELS[k as JobField]} ${v.status === 'assumed' ? `${formatValue(v.value)} assumed` : 'unknown'}: ${v.reason ?? ''}`);
+  assumptions.push(...launchNotes);
   if (ds.problem) assumptions.push(`${ds.problem.reason}: the estimate ignores it`);
   else if (ds.found?.settings.problems.length) assumptions.push(...ds.found.settings.problems.map((p) => `DeepSpeed config ${ds.found!.label}: ${p}`));
   return { job, values: ctx.values, assumptions, anchors: ctx.anchors, sites: ctx.sites, deepspeedProblem: ds.problem };
+}
+
+/** Values stated in `# trainlens:` comments win over what the code shows. */
+function applyStatedValues(ctx: JobContext, job: TrainingJob, directives: DirectiveResult): void {
+  for (const [field, stated] of directives.values) {
+    (job as unknown as Record<string, unknown>)[field] = stated.value;
+    ctx.knownAt(field, stated.value, stated.node, '# trainlens: comment');
+  }
 }

@@ -12,7 +12,8 @@ export function rangeOf(node: Node): Range {
 
 export function known(file: string, value: unknown, evaluated: Evaluated & { ok: true }, site?: Node): ValueInfo {
   const reason = evaluated.via.length > 0 ? evaluated.via.join(' → ') : undefined;
-  return { value, status: 'known', source: { file, range: rangeOf(site ?? evaluated.node) }, ...(reason ? { reason } : {}) };
+  const source = evaluated.origin ?? { file, range: rangeOf(site ?? evaluated.node) };
+  return { value, status: 'known', source, ...(reason ? { reason } : {}) };
 }
 
 export function assumed(value: unknown, reason: string, file?: string, at?: Node): ValueInfo {

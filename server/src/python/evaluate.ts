@@ -6,19 +6,38 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { callsNamed, type CallFact, type PythonFacts } from './facts';
+import { ParameterSources } from './parameters';
+import { parseScalar, type ScriptArg, type ScriptArgs } from './script-args';
 
 export interface PyDict { kind: 'dict'; entries: Map<string, Node> }
 export interface PyDtype { kind: 'dtype'; name: string }
 export type PyValue = number | string | boolean | null | PyDict | PyDtype | PyValue[];
 
 export type Evaluated =
-  | { ok: true; value: PyValue; node: Node; via: string[] }
+  /** `origin`: the value was set outside this file (a launcher's command line). */
+  | { ok: true; value: PyValue; node: Node; via: string[]; origin?: ScriptArg['origin'] }
   | { ok: false; reason: string; node: Node };
 
 const MAX_DEPTH = 24;
 
 export class Evaluator {
-  constructor(private readonly facts: PythonFacts) {}
+  private readonly params: ParameterSources;
+
+  constructor(private readonly facts: PythonFacts, private readonly args: ScriptArgs = new Map()) {
+    this.params = new ParameterSources(facts, this);
+  }
+
+  /** A dataclass field parsed by HfArgumentParser: its command-line value or its default. */
+  dataclassField(name: string): Evaluated | undefined {
+    return this.params.dataclassField(name, 0);
+  }
+
+  /** The script's command-line value for a destination, typed by `type` (argparse `type=`). */
+  commandLine(dest: string, node: Node, type?: string): Evaluated | undefined {
+    const arg = this.args.get(dest);
+    if (!arg) return undefined;
+    return { ok: true, value: parseScalar(arg.raw, type), node, via: [`--${dest} ${arg.raw === true ? '' : arg.raw} on the command line (${arg.label})`.replace('  ', ' ')], ...(arg.origin ? { origin: arg.origin } : {}) };
+  }
 
   evaluate(node: Node, depth = 0): Evaluated {
     if (depth > MAX_DEPTH) return fail(node, 'too many indirections');
@@ -135,7 +154,7 @@ export class Evaluator {
   private name(node: Node, depth: number): Evaluated {
     const candidates = (this.facts.assignments.get(node.text) ?? []).filter((a) => a.assignment.endIndex <= node.startIndex);
     const last = candidates[candidates.length - 1];
-    if (!last) return fail(node, `\`${node.text}\` is not assigned before this line`);
+    if (!last) return this.params.parameter(node, depth) ?? fail(node, `\`${node.text}\` is not assigned before this line`);
     const inner = this.evaluate(last.value, depth + 1);
     if (!inner.ok) return inner;
     return { ...inner, via: [`${node.text} = ${clip(last.value.text)} (line ${last.assignment.startPosition.row + 1})`, ...inner.via] };
@@ -146,7 +165,7 @@ export class Evaluator {
     const attr = node.childForFieldName('attribute')?.text;
     if (!object || !attr) return fail(node, 'incomplete attribute');
     if (object.text === 'torch' && TORCH_DTYPES.has(attr)) return ok({ kind: 'dtype', name: TORCH_DTYPES.get(attr)! }, node);
-    const fromArgparse = this.argparseDefault(attr, depth);
+    const fromArgparse = this.argparseDefault(attr, depth) ?? this.params.dataclassField(attr, depth);
     if (fromArgparse) return fromArgparse;
     return fail(node, `\`${clip(node.text)}\` is set at run time`);
   }
@@ -160,6 +179,9 @@ export class Evaluator {
       const names = flags.flatMap((f) => (f?.ok && typeof f.value === 'string' ? [f.value.replace(/^-+/, '').replace(/-/g, '_')] : []));
       const matches = destName?.ok ? destName.value === attr : names.includes(attr);
       if (!matches) continue;
+      const typeName = call.keywords.get('type')?.childForFieldName('value')?.text;
+      const fromCommandLine = this.commandLine(attr, call.call, typeName) ?? names.map((n) => this.commandLine(n, call.call, typeName)).find(Boolean);
+      if (fromCommandLine) return fromCommandLine;
       const def = call.keywords.get('default')?.childForFieldName('value');
       if (!def) return this.flagDefault(call, attr, depth);
       const inner = this.evaluate(def, depth + 1);
@@ -222,6 +244,8 @@ export class Evaluator {
       }
       return name.ok ? fail(node, `torch.${String(name.value)} is not a dtype`) : name;
     }
+    const wrapped = this.params.wrapperCall(node, depth);
+    if (wrapped) return wrapped;
     if (fn?.text !== 'dict' || !args) return fail(node, `\`${clip(node.text)}\` is computed at run time`);
     const entries = new Map<string, Node>();
     for (const child of args.namedChildren) {

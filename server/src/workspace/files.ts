@@ -3,7 +3,7 @@
  * only from inside the workspace roots and the Hugging Face cache. A path that leaves them, also
  * through a symlink, is refused with a message; nothing is ever written or executed.
  */
-import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,6 +15,11 @@ export interface WorkspaceFiles {
   readonly roots: string[];
   /** Reads `ref` as written in the file at `fromUri`: relative to that file's folder, then to each root. */
   read(ref: string, fromUri: string): ReadResult;
+  /**
+   * Files under the workspace roots whose name `accept`s, skipping hidden, VCS, dependency and
+   * virtual-env folders and symlinked folders; at most `limit`. Cached for a few seconds.
+   */
+  list(accept: (name: string) => boolean, limit?: number): string[];
 }
 
 export interface WorkspaceFilesOptions {
@@ -40,7 +45,17 @@ export function createWorkspaceFiles(roots: string[], options: WorkspaceFilesOpt
   });
   const inside = (real: string) => allowed.some((root) => real === root || real.startsWith(root.endsWith(sep) ? root : root + sep));
 
+  const listings = new Map<string, { at: number; files: string[] }>();
   return {
+    list(accept, limit = 500) {
+      const key = `${accept.toString()}|${limit}`;
+      const cached = listings.get(key);
+      if (cached && Date.now() - cached.at < LIST_CACHE_MS) return cached.files;
+      const files: string[] = [];
+      for (const root of allowed.slice(0, roots.length)) walk(root, 0, accept, files, limit);
+      listings.set(key, { at: Date.now(), files });
+      return files;
+    },
     roots: allowed.slice(0, roots.length),
     read(ref, fromUri) {
       const from = uriToPath(fromUri);
@@ -58,6 +73,28 @@ export function createWorkspaceFiles(roots: string[], options: WorkspaceFilesOpt
       return { ok: false, reason: refusal ?? `${ref} not found (looked in ${candidates.join(', ') || 'no folder'})` };
     },
   };
+}
+
+const LIST_CACHE_MS = 5000;
+const MAX_DEPTH = 6;
+const SKIP_DIRS = /^(\.|node_modules$|__pycache__$|venv$|env$|site-packages$|dist$|build$|wandb$|outputs?$|checkpoints?$)/;
+
+function walk(dir: string, depth: number, accept: (name: string) => boolean, out: string[], limit: number): void {
+  if (depth > MAX_DEPTH || out.length >= limit) return;
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (out.length >= limit) return;
+    if (entry.isDirectory()) {
+      if (!SKIP_DIRS.test(entry.name)) walk(join(dir, entry.name), depth + 1, accept, out, limit);
+    } else if (entry.isFile() && accept(entry.name)) {
+      out.push(join(dir, entry.name));
+    }
+  }
 }
 
 function readBounded(path: string, maxBytes: number): ReadResult {

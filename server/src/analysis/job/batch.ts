@@ -5,7 +5,7 @@ import { JobContext, positional } from './context';
 
 export function microBatch(ctx: JobContext): number {
   const fromArgs = ctx.taKeyword('per_device_train_batch_size');
-  if (fromArgs || ctx.trainingArgs) {
+  if (fromArgs || ctx.hasTrainingArgs) {
     ctx.sites.microBatch = fromArgs;
     return ctx.number('micro_batch', fromArgs, 8, 'TrainingArguments default per_device_train_batch_size=8');
   }
@@ -17,7 +17,7 @@ export function microBatch(ctx: JobContext): number {
 
 export function gradAccum(ctx: JobContext): number {
   return ctx.number('grad_accum', ctx.taKeyword('gradient_accumulation_steps') ?? accumulationVariable(ctx), 1,
-    ctx.trainingArgs ? 'TrainingArguments default gradient_accumulation_steps=1' : 'no TrainingArguments; a loop without accumulation assumed');
+    ctx.hasTrainingArgs ? 'TrainingArguments default gradient_accumulation_steps=1' : 'no TrainingArguments; a loop without accumulation assumed');
 }
 
 /** In a plain loop: `GRAD_ACCUM = 8` / `gradient_accumulation_steps = 4` (nanoGPT style), or `Accelerator(gradient_accumulation_steps=...)`. */
@@ -25,7 +25,7 @@ function accumulationVariable(ctx: JobContext): KeywordValue | undefined {
   const accelerator = callsNamed(ctx.facts, 'Accelerator')[0];
   const fromAccelerator = accelerator && keyword(ctx.ev, accelerator, 'gradient_accumulation_steps');
   if (fromAccelerator) return fromAccelerator;
-  if (ctx.trainingArgs) return undefined;
+  if (ctx.hasTrainingArgs) return undefined;
   return firstVariable(ctx, /^(grad(ient)?_acc(um(ulation)?)?(_steps)?|accum(ulation)?_steps)$/i);
 }
 
@@ -48,5 +48,8 @@ export function firstVariable(ctx: JobContext, names: RegExp): KeywordValue | un
     .filter(([name]) => names.test(name.split('.').pop() ?? name))
     .map(([, list]) => list[0])
     .sort((a, b) => a.assignment.startIndex - b.assignment.startIndex)[0];
-  return first && { site: first.assignment, value: ctx.ev.evaluate(first.value) };
+  if (!first) return undefined;
+  const inClass = first.assignment.parent?.parent?.parent?.type === 'class_definition' || first.assignment.parent?.parent?.type === 'class_definition';
+  const value = (inClass && ctx.ev.dataclassField(first.name)) || ctx.ev.evaluate(first.value);
+  return { site: first.assignment, value };
 }

@@ -28,6 +28,8 @@ export class JobContext {
   readonly anchors: HoverAnchor[] = [];
   readonly sites: JobSites = {};
   readonly trainingArgs?: CallFact;
+  /** `HfArgumentParser((..., TrainingArguments))`: training arguments come from the command line. */
+  readonly hfParser?: CallFact;
 
   constructor(
     readonly facts: PythonFacts,
@@ -36,15 +38,25 @@ export class JobContext {
     readonly files?: WorkspaceFiles,
   ) {
     this.trainingArgs = callsNamed(facts, ...TRAINING_ARGS)[0];
+    this.hfParser = this.trainingArgs ? undefined
+      : callsNamed(facts, 'HfArgumentParser').find((c) => TRAINING_ARGS.some((t) => new RegExp(`\\b${t}\\b`).test(c.args.text)));
     this.sites.trainingArgs = this.trainingArgs;
   }
 
+  /** Training arguments are given: in a call, or parsed from the command line. */
+  get hasTrainingArgs(): boolean {
+    return !!(this.trainingArgs ?? this.hfParser);
+  }
+
   get isTrl(): boolean {
-    return !!this.trainingArgs && TRL_CONFIGS.includes(this.trainingArgs.callee);
+    const cls = this.trainingArgs?.callee ?? TRL_CONFIGS.find((t) => this.hfParser && new RegExp(`\\b${t}\\b`).test(this.hfParser.args.text));
+    return !!cls && TRL_CONFIGS.includes(cls);
   }
 
   taKeyword(name: string): KeywordValue | undefined {
-    return this.trainingArgs ? keyword(this.ev, this.trainingArgs, name) : undefined;
+    if (this.trainingArgs) return keyword(this.ev, this.trainingArgs, name);
+    const cli = this.hfParser && this.ev.commandLine(name, this.hfParser.call);
+    return cli ? { site: this.hfParser!.call, value: cli } : undefined;
   }
 
   /** A value set by a piece of code that is not an argument (`model.gradient_checkpointing_enable()`). */

@@ -17,7 +17,7 @@ export function gradCheckpointing(ctx: JobContext): boolean {
   }
   return ctx.record('grad_checkpointing', arg, (v) => (typeof v === 'boolean' ? v : undefined), ctx.isTrl,
     ctx.isTrl ? 'TRL default gradient_checkpointing=True (TRL ≥ 0.22)'
-      : ctx.trainingArgs ? 'TrainingArguments default gradient_checkpointing=False' : 'no gradient_checkpointing_enable() call found');
+      : ctx.hasTrainingArgs ? 'TrainingArguments default gradient_checkpointing=False' : 'no gradient_checkpointing_enable() call found');
 }
 
 export function attention(ctx: JobContext, model: ModelSource | undefined): Attention {

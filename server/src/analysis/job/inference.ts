@@ -9,7 +9,7 @@ import { keyword } from '../../python/call-args';
 import type { JobContext } from './context';
 
 export function inference(ctx: JobContext, promptLen: number, batch: number): InferenceConfig | undefined {
-  const trains = ctx.trainingArgs || callsNamed(ctx.facts, 'backward', 'train', 'step').length > 0;
+  const trains = ctx.hasTrainingArgs || callsNamed(ctx.facts, 'backward', 'train', 'step').length > 0;
   if (trains) return undefined;
   const llm = callsNamed(ctx.facts, 'LLM')[0];
   const generate = callsNamed(ctx.facts, 'generate', 'pipeline')[0];

@@ -45,7 +45,7 @@ export function optimizer(ctx: JobContext, ds: DeepSpeedSource | undefined): Opt
     return value;
   }
   return ctx.record('optimizer', ctx.taKeyword('optim'), (v) => (typeof v === 'string' ? HF_NAMES[v] : undefined), 'adamw',
-    ctx.trainingArgs ? 'TrainingArguments default optim="adamw_torch"' : 'no optimizer found; AdamW assumed');
+    ctx.hasTrainingArgs ? 'TrainingArguments default optim="adamw_torch"' : 'no optimizer found; AdamW assumed');
 }
 
 function fromConstructor(ctx: JobContext, name: string, momentum: KeywordValue | undefined, site: Node): Optimizer {

@@ -1,0 +1,116 @@
+/**
+ * Values that come from how a script is called rather than from assignments: function parameter
+ * defaults (and `fire.Fire(fn)` / click options, which the command line can override), dataclass
+ * fields parsed by HfArgumentParser, and thin wrappers around a value (`int(x)`,
+ * `field(default=x)`, `os.environ.get("K", default)`).
+ */
+import type { Node } from 'web-tree-sitter';
+import { callsNamed, type PythonFacts } from './facts';
+import type { Evaluated, Evaluator } from './evaluate';
+
+const CASTS: Record<string, (v: unknown) => unknown> = {
+  int: (v) => (typeof v === 'number' ? Math.trunc(v) : typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : undefined),
+  float: (v) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined),
+  str: (v) => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined),
+};
+
+export class ParameterSources {
+  constructor(private readonly facts: PythonFacts, private readonly ev: Evaluator) {}
+
+  /** An identifier that names a parameter of an enclosing function. */
+  parameter(node: Node, depth: number): Evaluated | undefined {
+    for (let fn = node.parent; fn; fn = fn.parent) {
+      if (fn.type !== 'function_definition') continue;
+      const fnName = fn.childForFieldName('name')?.text ?? '?';
+      for (const p of fn.childForFieldName('parameters')?.namedChildren ?? []) {
+        if (!p || parameterName(p) !== node.text) continue;
+        if (this.isCommandLineEntry(fn, fnName)) {
+          const cli = this.ev.commandLine(node.text, p);
+          if (cli) return cli;
+        }
+        const value = p.childForFieldName('value');
+        if (value) return prefixed(this.ev.evaluate(value, depth + 1), `default of parameter ${node.text} of ${fnName}()`);
+        return this.clickOption(fn, node.text, depth) ?? { ok: false, reason: `\`${node.text}\` is a parameter of ${fnName}() without a default`, node };
+      }
+    }
+    return undefined;
+  }
+
+  /** `args.max_seq_length` where a dataclass declares `max_seq_length: int = field(default=...)`. */
+  dataclassField(attr: string, depth: number): Evaluated | undefined {
+    const declared = (this.facts.assignments.get(attr) ?? []).find((a) => enclosingClass(a.assignment));
+    if (!declared) return undefined;
+    const cls = enclosingClass(declared.assignment)!.childForFieldName('name')?.text ?? '?';
+    if (callsNamed(this.facts, 'HfArgumentParser').length > 0) {
+      const cli = this.ev.commandLine(attr, declared.assignment);
+      if (cli) return cli;
+    }
+    return prefixed(this.ev.evaluate(declared.value, depth + 1), `default of ${cls}.${attr}`);
+  }
+
+  /** `int(x)`, `float(x)`, `str(x)`, `field(default=x)`, `os.environ.get("K", x)`, `os.getenv("K", x)`. */
+  wrapperCall(node: Node, depth: number): Evaluated | undefined {
+    const fn = node.childForFieldName('function')?.text;
+    const args = node.childForFieldName('arguments')?.namedChildren.filter((c): c is Node => !!c) ?? [];
+    if (fn && CASTS[fn] && args.length === 1) {
+      const inner = this.ev.evaluate(args[0], depth + 1);
+      if (!inner.ok) return inner;
+      const value = CASTS[fn](inner.value);
+      return value === undefined ? { ok: false, reason: `${fn}(${String(inner.value)}) cannot be evaluated`, node } : { ...inner, value: value as number | string };
+    }
+    if (fn === 'field' || fn === 'dataclasses.field') {
+      const def = args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'default')?.childForFieldName('value');
+      return def ? this.ev.evaluate(def, depth + 1) : { ok: false, reason: 'dataclass field without a default', node };
+    }
+    if ((fn === 'os.environ.get' || fn === 'os.getenv') && args.length >= 1) {
+      const key = args[0].text;
+      if (args.length < 2) return { ok: false, reason: `environment variable ${key} with no default`, node };
+      return prefixed(this.ev.evaluate(args[1], depth + 1), `default of environment variable ${key} (if unset at launch)`);
+    }
+    return undefined;
+  }
+
+  /** `fire.Fire(fn)` / `Fire(fn)`, or a click command: the command line sets the parameters. */
+  private isCommandLineEntry(fn: Node, fnName: string): boolean {
+    if (callsNamed(this.facts, 'Fire').some((c) => c.positional[0]?.text === fnName)) return true;
+    return decorators(fn).some((d) => /click\.(command|option)|^(command|option)\(/.test(d.text.replace(/^@/, '')));
+  }
+
+  /** `@click.option("--batch-size", default=8)` on the function. */
+  private clickOption(fn: Node, name: string, depth: number): Evaluated | undefined {
+    for (const d of decorators(fn)) {
+      const call = d.namedChildren.find((c) => c?.type === 'call');
+      const args = call?.childForFieldName('arguments')?.namedChildren.filter((c): c is Node => !!c) ?? [];
+      const flags = args.filter((a) => a.type === 'string').map((a) => a.text.replace(/^['"]|['"]$/g, '').replace(/^-+/, '').replace(/-/g, '_'));
+      if (!flags.includes(name)) continue;
+      const def = args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'default')?.childForFieldName('value');
+      if (!def) return { ok: false, reason: `click option --${name} has no default`, node: d };
+      return prefixed(this.ev.evaluate(def, depth + 1), `default of click option --${name}`);
+    }
+    return undefined;
+  }
+}
+
+function parameterName(p: Node): string | undefined {
+  if (p.type === 'identifier') return p.text;
+  if (p.type === 'default_parameter' || p.type === 'typed_default_parameter') return p.childForFieldName('name')?.text;
+  if (p.type === 'typed_parameter') return p.namedChildren[0]?.text;
+  return undefined;
+}
+
+function enclosingClass(node: Node): Node | undefined {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === 'class_definition') return n;
+    if (n.type === 'function_definition') return undefined;
+  }
+  return undefined;
+}
+
+function decorators(fn: Node): Node[] {
+  const wrapper = fn.parent?.type === 'decorated_definition' ? fn.parent : undefined;
+  return wrapper ? wrapper.namedChildren.filter((c): c is Node => c?.type === 'decorator') : [];
+}
+
+function prefixed(result: Evaluated, step: string): Evaluated {
+  return result.ok ? { ...result, via: [step, ...result.via] } : result;
+}
