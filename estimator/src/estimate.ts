@@ -5,16 +5,19 @@
  * components is conservative: on the first step AdamW states do not exist yet, and gradients of early layers are
  * created while later activations are already freed; at steady state (step ≥ 2) weights and optimizer states
  * persist, and the sum is the peak that PyTorch's caching allocator must be able to serve.
- * Data parallelism (`gpus`) shards nothing in v1 (plain DDP replicates the model); DDP adds its gradient buckets.
+ * Parallelism (sharding/): the single-GPU states and activations become one GPU's share under tensor, pipeline and
+ * expert parallelism and ZeRO/FSDP sharding (or DDP replication); communication buffers and gathered parameters
+ * go into `other`. `total` is what nvidia-smi shows (per_gpu.device_used) and `fits` compares it with capacity.
  */
 import { countActivations } from './activations';
 import { computeEstimate } from './compute';
 import { flopsPerStep } from './flops';
 import { estimateInference } from './inference';
-import { ALLOCATOR_RESERVE_FRACTION, CUDA_CONTEXT_BYTES, ddpBucketBytes, modelBufferBytes } from './overhead';
+import { ALLOCATOR_RESERVE_FRACTION, allocatorReserve, CUDA_CONTEXT_BYTES, memoryPeaks, modelBufferBytes } from './overhead';
 import { stateBytes } from './optimizer';
 import { countParams } from './params';
 import { precisionPlan } from './precision';
+import { shardMemory } from './sharding';
 import type { Estimate, Gpu, TrainingJob } from './types';
 
 export function estimate(job: TrainingJob, gpu: Gpu): Estimate {
@@ -31,27 +34,29 @@ export function estimate(job: TrainingJob, gpu: Gpu): Estimate {
     peft: job.peft,
     grad_checkpointing: job.grad_checkpointing,
   });
-  const tensors = state.weights + state.gradients + state.optimizer_states + act.peak + act.casts_peak;
+  const gpuShare = shardMemory(job, plan, state, act);
+  const { weights, gradients, optimizer_states, activations, autocast_weight_copies } = gpuShare;
+  const tensors = weights + gradients + optimizer_states + activations + autocast_weight_copies + gpuShare.buffers;
   const buffers = modelBufferBytes(job.model, plan);
-  const ddp = ddpBucketBytes(job, state.gradients);
-  const reserve = Math.round(ALLOCATOR_RESERVE_FRACTION * tensors);
-  const other = CUDA_CONTEXT_BYTES + reserve + buffers + ddp;
-  const total = tensors + other;
+  const reserve = allocatorReserve(tensors);
+  const other = CUDA_CONTEXT_BYTES + reserve + buffers + gpuShare.buffers;
+  const total = weights + gradients + optimizer_states + activations + autocast_weight_copies + other;
   const notes: string[] = [
     'Activations: op-level count of tensors saved for backward (Hugging Face eager layer code), plus logits and the loss/recompute peak.',
     `Other: CUDA context ${CUDA_CONTEXT_BYTES / 2 ** 20} MiB (assumed), allocator reserve ${ALLOCATOR_RESERVE_FRACTION * 100}% of tensor bytes (assumed).`,
   ];
-  if (job.gpus > 1) notes.push('Data parallel: each GPU holds a full replica (DDP); ZeRO/FSDP sharding is not modelled in v1.');
+  notes.push(...gpuShare.notes);
   if (plan.autocast) notes.push('Autocast: half copies of trainable weights stay cached until the forward ends.');
   return {
     per_gpu: {
-      weights: state.weights,
-      gradients: state.gradients,
-      optimizer_states: state.optimizer_states,
-      activations: act.peak,
-      autocast_weight_copies: act.casts_peak,
+      weights,
+      gradients,
+      optimizer_states,
+      activations,
+      autocast_weight_copies,
       other,
       total,
+      ...memoryPeaks(total, reserve),
     },
     capacity_bytes: gpu.memory_bytes,
     fits: total <= gpu.memory_bytes,
@@ -62,10 +67,12 @@ export function estimate(job: TrainingJob, gpu: Gpu): Estimate {
       model_buffers: buffers,
       cuda_context: CUDA_CONTEXT_BYTES,
       allocator_reserve: reserve,
-      ddp_grad_buckets: ddp,
+      ...gpuShare.detail,
     },
     flops_per_step: flopsPerStep(job),
     notes,
     compute: computeEstimate(job, gpu),
+    parallel: gpuShare.layout,
+    host: gpuShare.host,
   };
 }

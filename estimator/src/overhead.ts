@@ -4,7 +4,7 @@
  */
 import { headDim } from './params';
 import type { PrecisionPlan } from './precision';
-import type { ModelArch, TrainingJob } from './types';
+import type { ModelArch } from './types';
 
 const MiB = 2 ** 20;
 
@@ -16,10 +16,31 @@ const MiB = 2 ** 20;
 export const CUDA_CONTEXT_BYTES = 512 * MiB;
 
 /**
- * Slack the caching allocator reserves beyond allocated bytes (block rounding to 2 MiB / 20 MiB segments and
- * fragmentation, c10/cuda/CUDACachingAllocator.cpp). An assumed margin, not a measurement: 5% of tensor bytes.
+ * Slack the caching allocator reserves beyond allocated bytes (c10/cuda/CUDACachingAllocator.cpp): every request is
+ * rounded up to a multiple of 512 B (kMinBlockSize); requests up to 1 MiB are carved from 2 MiB segments
+ * (kSmallBuffer), requests up to 10 MiB from 20 MiB segments (kLargeBuffer), larger ones rounded up to 2 MiB
+ * (kRoundLarge); freed blocks stay cached and split, so at the peak reserved bytes exceed allocated ones by the
+ * rounding plus the fragmentation of cached blocks. That depends on the order of allocations, not on byte totals,
+ * so it is an assumed margin, not a derivation: 5% of allocated tensor bytes.
  */
 export const ALLOCATOR_RESERVE_FRACTION = 0.05;
+
+/** The allocator slack on top of `allocated` bytes of tensors. */
+export function allocatorReserve(allocated: number): number {
+  return Math.round(ALLOCATOR_RESERVE_FRACTION * allocated);
+}
+
+/**
+ * The three figures PyTorch and the driver report, from the estimate's total (the sum of its components, of which
+ * `other` holds the CUDA context and the allocator slack):
+ * - peak_allocated: torch.cuda.max_memory_allocated(), live tensor bytes at the peak: total − slack − context;
+ * - peak_reserved: torch.cuda.max_memory_reserved(), what the caching allocator holds: total − context;
+ * - device_used: what nvidia-smi shows for the process, reserved plus the CUDA context: the total itself.
+ */
+export function memoryPeaks(total: number, reserve: number): { peak_allocated: number; peak_reserved: number; device_used: number } {
+  const peakReserved = total - CUDA_CONTEXT_BYTES;
+  return { peak_allocated: peakReserved - reserve, peak_reserved: peakReserved, device_used: total };
+}
 
 /**
  * Registered buffers. GPT-2 (transformers < 4.48 GPT2Attention): a bool causal mask `bias` of
@@ -37,8 +58,8 @@ export function modelBufferBytes(arch: ModelArch, plan: PrecisionPlan): number {
  * DistributedDataParallel copies gradients into flat all-reduce buckets (bucket_cap_mb=25 each, covering every
  * trainable parameter) unless gradient_as_bucket_view=True; torch DDP docs: gradient_as_bucket_view "can reduce
  * peak memory usage, where the saved memory size will be equal to the total gradients size". So plain DDP
- * (gpus > 1) holds one more gradient-sized buffer.
+ * (data-parallel size > 1) holds one more buffer the size of the gradients in the parameters' dtype.
  */
-export function ddpBucketBytes(job: TrainingJob, gradientBytes: number): number {
-  return job.gpus > 1 ? gradientBytes : 0;
+export function ddpBucketBytes(dataParallel: number, gradientBytes: number): number {
+  return dataParallel > 1 ? gradientBytes : 0;
 }

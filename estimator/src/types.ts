@@ -96,6 +96,10 @@ export interface ZeroConfig {
   stage3_prefetch_bucket_size?: number;
   stage3_max_live_parameters?: number;
   stage3_param_persistence_threshold?: number;
+  /** Default true (forced on by offload_optimizer): stages 1-2 reduce into a reduce_bucket_size buffer. */
+  contiguous_gradients?: boolean;
+  /** Default true for stage 3, false otherwise: stages 1-2 then double their reduce buffer. */
+  overlap_comm?: boolean;
 }
 
 /** PyTorch FSDP (FullyShardedDataParallel / HF `fsdp=` / accelerate fsdp_config). */
@@ -242,7 +246,8 @@ export interface Estimate {
   per_gpu: MemoryBreakdown;
   capacity_bytes: number;
   fits: boolean;
-  params: { total: number; trainable: number };
+  /** `active`: parameters one token uses (differs from total for mixture-of-experts models). */
+  params: { total: number; trainable: number; active?: number };
   /** Finer detail for hovers: activations split, buffers, etc. Keys are stable, values bytes. */
   detail: Record<string, number>;
   /** Training FLOPs of one optimizer step (all GPUs), 6·N·tokens plus attention. */
@@ -251,4 +256,25 @@ export interface Estimate {
   notes: string[];
   host?: HostMemory;
   compute?: ComputeEstimate;
+  /** How the job is laid out over its GPUs and the batch one optimizer step trains on. */
+  parallel?: ParallelLayout;
+}
+
+/** Parallel layout of a job (estimator/src/sharding/parallel.ts) as the estimate used it. */
+export interface ParallelLayout {
+  tensor: number;
+  pipeline: number;
+  /** Data-parallel size: GPUs / (tensor · pipeline). */
+  data: number;
+  expert: number;
+  sequence_parallel: boolean;
+  /** GPUs the model states are sharded over (ZeRO stage ≥ 1 or FSDP group); 1 when replicated. */
+  shard_size: number;
+  /** Pipeline stage reported (the fuller of first and last); 'only' without pipeline parallelism. */
+  stage: 'only' | 'first' | 'last';
+  layers_on_stage: number;
+  /** Micro-batches whose activations the stage holds at its peak (1 without pipeline parallelism). */
+  micro_batches_in_flight: number;
+  /** Samples per optimizer step: micro_batch × gradient accumulation (pipeline micro-batches under PP) × data. */
+  effective_batch: number;
 }
