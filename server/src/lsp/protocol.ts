@@ -1,7 +1,8 @@
 /**
  * TrainLens's own messages on top of LSP, declared once for the server and the client.
  */
-import { NotificationType } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType0 } from 'vscode-languageserver-protocol';
+import type { FileSummary } from '../workspace/summary';
 
 /** The per-GPU memory estimate of one document, for the editor's status bar. */
 export interface StatusParams {
@@ -17,3 +18,13 @@ export interface StatusParams {
 
 /** Server → client, after each analysis of a document. */
 export const StatusNotification = new NotificationType<StatusParams>('trainlens/status');
+
+/** Every training script and DeepSpeed config in the workspace folders, with its GPU fit. */
+export interface WorkspaceSummaryResult {
+  files: FileSummary[];
+  /** Files skipped and limits reached, one sentence each. */
+  problems: string[];
+}
+
+/** Client → server, for the workspace view. */
+export const WorkspaceSummaryRequest = new RequestType0<WorkspaceSummaryResult, void>('trainlens/workspaceSummary');

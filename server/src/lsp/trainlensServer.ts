@@ -17,8 +17,10 @@ import { AnalysisStore, type DocumentAnalyzer } from './analyses';
 import { quickFixes } from './codeActions';
 import { DocumentSettings } from './documentSettings';
 import { hoverAt } from './hover';
+import { WorkspaceSummaryRequest } from './protocol';
 import { SETTINGS_SECTION, toAnalysisSettings } from './settings';
 import { Validation } from './validation';
+import { workspaceSummary } from './workspaceSummary';
 
 export class TrainLensServer {
   private readonly documents = new TextDocuments(TextDocument);
@@ -27,7 +29,10 @@ export class TrainLensServer {
   private readonly store: AnalysisStore;
   private readonly validation: Validation;
 
-  constructor(private readonly connection: Connection, analyzer: Promise<DocumentAnalyzer>) {
+  /** The workspace folders' URIs, from initialize (for the workspace summary). */
+  private folders: string[] = [];
+
+  constructor(private readonly connection: Connection, private readonly analyzer: Promise<DocumentAnalyzer>) {
     analyzer.catch((err: unknown) =>
       connection.console.error(`TrainLens: the analyzer did not start: ${err instanceof Error ? err.stack : String(err)}`),
     );
@@ -49,6 +54,7 @@ export class TrainLensServer {
     const { connection, documents } = this;
     connection.onInitialize((params) => {
       this.clientCapabilities = params.capabilities;
+      this.folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
       return { capabilities: this.capabilities(), serverInfo: { name: 'TrainLens' } };
     });
     connection.onInitialized(() => {
@@ -76,6 +82,14 @@ export class TrainLensServer {
       const versioned = this.clientCapabilities.workspace?.workspaceEdit?.documentChanges === true;
       return quickFixes(result.analysis, result, context, versioned);
     });
+    connection.onRequest(WorkspaceSummaryRequest, (token) =>
+      workspaceSummary(this.folders, {
+        analyzer: this.analyzer,
+        store: this.store,
+        openDocument: (uri) => documents.get(uri),
+        settingsFor: async (uri) => toAnalysisSettings(await this.settings.get(uri)),
+      }, token),
+    );
     connection.onShutdown(async () => {
       this.validation.dispose();
       await this.store.dispose();
