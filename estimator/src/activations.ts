@@ -14,6 +14,9 @@
  *       the logits (4 or 6 bytes per logit); autocast's cache is gone, only casts saved for backward remain;
  *   (c) with gradient checkpointing, one decoder layer recomputed during backward (its saved activations and
  *       autocast casts) once the loss buffers are freed.
+ *   (d) a module in flight: a quantized weight dequantized to the compute dtype, or DoRA's weight norm
+ *       (ForwardCount.module_transient_bytes), on top of the autocast copies saved for backward and, with
+ *       checkpointing, the recomputed layer.
  *   Each moment is compared with the autocast copies it holds, and `transient` is the excess over
  *   `autocast_weight_copies` (the cache size), so activations + autocast_weight_copies is the activation-side peak.
  *   These rules reproduce the calibration peak_alloc (forward/backward phase peaks).
@@ -50,7 +53,8 @@ export function countActivations(spec: ForwardSpec): ActivationCount {
   const recompute = spec.grad_checkpointing
     ? f.recompute_layer_bytes + f.recompute_layer_cast_bytes - lossSaved + castsSaved
     : 0;
-  const transient = Math.max(endOfForward, startOfBackward, recompute) - castsPeak;
+  const inFlight = f.module_transient_bytes > 0 ? Math.max(recompute, castsSaved) + f.module_transient_bytes : 0;
+  const transient = Math.max(endOfForward, startOfBackward, recompute, inFlight) - castsPeak;
   const layerBytes = [...phases].filter(([p]) => p.startsWith('layers')).map(([, n]) => n);
   const detail: Record<string, number> = {
     activations_saved: saved,
@@ -65,6 +69,9 @@ export function countActivations(spec: ForwardSpec): ActivationCount {
     loss_peak_transient: lossPeak,
     recompute_layer: spec.grad_checkpointing ? f.recompute_layer_bytes : 0,
     autocast_casts_saved: castsSaved,
+    module_transient: f.module_transient_bytes,
+    korthikanti_per_layer: korthikantiPerLayer(spec, false),
+    korthikanti_selective_per_layer: korthikantiPerLayer(spec, true),
   };
   for (const [dtype, n] of Object.entries(tape.bytesByDtype())) detail[`activations_dtype_${dtype}`] = n;
   return {
@@ -76,4 +83,16 @@ export function countActivations(spec: ForwardSpec): ActivationCount {
     casts_saved: castsSaved,
     casts_peak: castsPeak,
   };
+}
+
+/**
+ * Korthikanti et al. 2022, "Reducing Activation Recomputation in Large Transformer Models", Sec. 4.1, Eq. 1:
+ * activation bytes of one transformer layer = s·b·h·(34 + 5·a·s/h) for 16-bit activations with dropout and no
+ * tensor parallelism; with selective recomputation (Sec. 4.3) the 5·a·s/h attention-core term goes: 34·s·b·h.
+ * Shown beside our op-level count; it assumes GPT-style layers (4h MLP, dropout), so it differs for SwiGLU/RMSNorm.
+ */
+export function korthikantiPerLayer(spec: Pick<ForwardSpec, 'arch' | 'batch' | 'seq'>, selective: boolean): number {
+  const { hidden_size: h, num_heads: a } = spec.arch;
+  const sbh = spec.seq * spec.batch * h;
+  return Math.round(selective ? 34 * sbh : sbh * (34 + (5 * a * spec.seq) / h));
 }

@@ -33,6 +33,8 @@ export function estimate(job: TrainingJob, gpu: Gpu): Estimate {
     attention: job.attention,
     peft: job.peft,
     grad_checkpointing: job.grad_checkpointing,
+    checkpointing_mode: job.checkpointing_mode,
+    quantization: job.quantization,
   });
   const gpuShare = shardMemory(job, plan, state, act);
   const { weights, gradients, optimizer_states, activations, autocast_weight_copies } = gpuShare;
@@ -47,6 +49,7 @@ export function estimate(job: TrainingJob, gpu: Gpu): Estimate {
   ];
   notes.push(...gpuShare.notes);
   if (plan.autocast) notes.push('Autocast: half copies of trainable weights stay cached until the forward ends.');
+  notes.push(...state.notes);
   return {
     per_gpu: {
       weights,

@@ -10,11 +10,9 @@
  * - transformers/models/opt/modeling_opt.py: OPTForCausalLM (embed_tokens, OPTLearnedPositionalEmbedding with
  *   max_position_embeddings + 2 rows (offset 2), per layer self_attn_layer_norm, q/k/v/out_proj with bias,
  *   final_layer_norm, fc1/fc2 with bias; decoder final_layer_norm; lm_head tied).
- * - LoRA: peft/tuners/lora/layer.py LoraLayer.update_layer: lora_A in→r and lora_B r→out, no bias, so r·(in+out)
- *   per targeted module. Target matching as peft/tuners/tuners_utils.py check_target_module_exists: a module
- *   matches a target when its full name equals it or ends with "." + target; "all-linear" targets every
- *   linear/Conv1D layer except the output layer (lm_head).
+ * PEFT tensors (LoRA, DoRA, adapters, prompt encoders, modules_to_save copies) come from peft.ts.
  */
+import { peftTensors, type TrainableTensor } from './peft';
 import type { ModelArch, PeftConfig } from './types';
 
 /** One linear (nn.Linear or GPT-2 Conv1D) module of a decoder layer or the LM head. */
@@ -37,9 +35,31 @@ export interface ParamCount {
     final_norm: number;
     /** 0 when tied to the input embedding (counted once, under embeddings). */
     lm_head: number;
-    /** LoRA adapter parameters (all trainable). */
+    /** LoRA/DoRA A and B matrices (matmul parameters, all trainable). */
     lora: number;
+    /** Every parameter a PEFT method adds: LoRA/DoRA (incl. DoRA magnitudes), adapters, prompt encoders. */
+    peft: number;
+    /** Trainable copies PEFT makes of `modules_to_save` (the frozen originals stay in the base count). */
+    modules_to_save: number;
   };
+}
+
+/**
+ * One parameter tensor of the base model, or `count` identical ones (one per decoder layer). `module` is the
+ * name relative to a decoder layer for layer tensors, the HF attribute name for model-level ones.
+ */
+export interface ParamTensor {
+  module: string;
+  role: 'weight' | 'bias';
+  kind: 'linear' | 'embedding' | 'norm';
+  scope: 'layer' | 'model';
+  /** Shape as PyTorch stores it (nn.Linear [out, in], GPT-2 Conv1D [in, out], nn.Embedding [rows, dim]). */
+  shape: number[];
+  count: number;
+}
+
+export function numel(t: { shape: number[] }): number {
+  return t.shape.reduce((a, b) => a * b, 1);
 }
 
 export function headDim(arch: ModelArch): number {
@@ -88,15 +108,6 @@ export function lmHeadModule(arch: ModelArch): LinearModule {
   return { name: 'lm_head', in: arch.hidden_size, out: arch.vocab_size, bias: false };
 }
 
-/** Parameters of one normalisation layer: LayerNorm has weight and bias, LlamaRMSNorm a weight only. */
-function normParams(arch: ModelArch): number {
-  return arch.family === 'llama' ? arch.hidden_size : 2 * arch.hidden_size;
-}
-
-function linearParams(m: LinearModule): number {
-  return m.in * m.out + (m.bias ? m.out : 0);
-}
-
 /** Rows of the learned position table: GPT-2 n_positions; OPT adds its offset of 2; LLaMA (RoPE) has none. */
 function positionRows(arch: ModelArch): number {
   if (arch.family === 'gpt2') return arch.max_position_embeddings;
@@ -104,38 +115,94 @@ function positionRows(arch: ModelArch): number {
   return 0;
 }
 
-/** Whether a module (full name relative to the layer, or "lm_head") is a LoRA target, per PEFT's suffix rule. */
-export function isLoraTarget(name: string, peft: PeftConfig | null | undefined): boolean {
-  if (!peft) return false;
-  return peft.targets.some((t) =>
-    t === 'all-linear' ? name !== 'lm_head' : name === t || name.endsWith('.' + t),
-  );
+/** Attribute names of the model-level modules: input embedding(s), final norm. */
+function modelModuleNames(arch: ModelArch): { embed: string; pos?: string; norm: string } {
+  if (arch.family === 'gpt2') return { embed: 'wte', pos: 'wpe', norm: 'ln_f' };
+  if (arch.family === 'opt') return { embed: 'embed_tokens', pos: 'embed_positions', norm: 'final_layer_norm' };
+  return { embed: 'embed_tokens', norm: 'norm' };
 }
 
-/** LoRA adapter parameter count of one module: r·(in + out). */
-export function loraParams(m: LinearModule, r: number): number {
-  return r * (m.in + m.out);
+/** Norm module names of one decoder layer, in forward order. */
+function layerNormNames(arch: ModelArch): [string, string] {
+  if (arch.family === 'gpt2') return ['ln_1', 'ln_2'];
+  if (arch.family === 'opt') return ['self_attn_layer_norm', 'final_layer_norm'];
+  return ['input_layernorm', 'post_attention_layernorm'];
+}
+
+function normTensors(arch: ModelArch, module: string, scope: 'layer' | 'model', count: number): ParamTensor[] {
+  const w: ParamTensor = { module, role: 'weight', kind: 'norm', scope, shape: [arch.hidden_size], count };
+  return arch.family === 'llama' ? [w] : [w, { ...w, role: 'bias' }];
+}
+
+/** Every parameter tensor of the base model (tied weights once), in the module layouts named at the top. */
+export function baseTensors(arch: ModelArch): ParamTensor[] {
+  const L = arch.num_layers;
+  const names = modelModuleNames(arch);
+  const out: ParamTensor[] = [
+    { module: names.embed, role: 'weight', kind: 'embedding', scope: 'model', shape: [arch.vocab_size, arch.hidden_size], count: 1 },
+  ];
+  const posRows = positionRows(arch);
+  if (names.pos && posRows > 0) {
+    out.push({ module: names.pos, role: 'weight', kind: 'embedding', scope: 'model', shape: [posRows, arch.hidden_size], count: 1 });
+  }
+  const [norm1, norm2] = layerNormNames(arch);
+  const linears = layerLinears(arch);
+  const linearTensors = (m: LinearModule): ParamTensor[] => {
+    const shape = arch.family === 'gpt2' ? [m.in, m.out] : [m.out, m.in];
+    const w: ParamTensor = { module: m.name, role: 'weight', kind: 'linear', scope: 'layer', shape, count: L };
+    return m.bias ? [w, { ...w, role: 'bias', shape: [m.out] }] : [w];
+  };
+  // forward order within a layer: norm, attention linears, norm, MLP linears
+  const attn = linears.filter((m) => isAttentionModule(m.name));
+  const mlp = linears.filter((m) => !isAttentionModule(m.name));
+  out.push(...normTensors(arch, norm1, 'layer', L), ...attn.flatMap(linearTensors));
+  out.push(...normTensors(arch, norm2, 'layer', L), ...mlp.flatMap(linearTensors));
+  out.push(...normTensors(arch, names.norm, 'model', 1));
+  if (!arch.tie_word_embeddings) {
+    out.push({ module: 'lm_head', role: 'weight', kind: 'linear', scope: 'model', shape: [arch.vocab_size, arch.hidden_size], count: 1 });
+  }
+  return out;
+}
+
+/** Attention projections (the rest of a layer's linears are the MLP). */
+export function isAttentionModule(name: string): boolean {
+  return name.startsWith('attn.') || name.startsWith('self_attn.');
 }
 
 export function countParams(arch: ModelArch, peft?: PeftConfig | null): ParamCount {
-  const h = arch.hidden_size;
-  const linears = layerLinears(arch);
-  const perLayer = linears.reduce((n, m) => n + linearParams(m), 0) + 2 * normParams(arch);
-  const embeddings = (arch.vocab_size + positionRows(arch)) * h;
-  const lmHead = arch.tie_word_embeddings ? 0 : arch.vocab_size * h;
-  const finalNorm = normParams(arch);
-  const layers = perLayer * arch.num_layers;
-  const perLayerLora = linears
-    .filter((m) => isLoraTarget(m.name, peft))
-    .reduce((n, m) => n + loraParams(m, peft?.r ?? 0), 0);
-  const lmHeadLora = isLoraTarget('lm_head', peft) ? loraParams(lmHeadModule(arch), peft?.r ?? 0) : 0;
-  const lora = perLayerLora * arch.num_layers + lmHeadLora;
-  const base = embeddings + layers + finalNorm + lmHead;
+  const base = baseTensors(arch);
+  const sum = (pred: (t: ParamTensor) => boolean) => base.filter(pred).reduce((n, t) => n + numel(t) * t.count, 0);
+  const names = modelModuleNames(arch);
+  const embeddings = sum((t) => t.kind === 'embedding');
+  const layers = sum((t) => t.scope === 'layer');
+  const finalNorm = sum((t) => t.scope === 'model' && t.module === names.norm);
+  const lmHead = sum((t) => t.module === 'lm_head');
+  const baseTotal = embeddings + layers + finalNorm + lmHead;
+  const extra = peftTensors(arch, peft, base);
+  const lora = extra.filter((t) => t.lora).reduce((n, t) => n + numel(t) * t.count, 0);
+  const added = extra.filter((t) => t.origin === 'adapter').reduce((n, t) => n + numel(t) * t.count, 0);
+  const copies = extra.filter((t) => t.origin === 'copy').reduce((n, t) => n + numel(t) * t.count, 0);
+  const trainable = peft
+    ? trainableTensors(arch, peft).reduce((n, t) => n + numel(t) * t.count, 0)
+    : baseTotal;
   return {
-    total: base + lora,
-    trainable: peft ? lora : base,
-    by_module: { embeddings, layers, per_layer: perLayer, final_norm: finalNorm, lm_head: lmHead, lora },
+    total: baseTotal + added + copies,
+    trainable,
+    by_module: {
+      embeddings, layers, per_layer: layers / arch.num_layers, final_norm: finalNorm, lm_head: lmHead,
+      lora, peft: added, modules_to_save: copies,
+    },
   };
+}
+
+/**
+ * Trainable parameter tensors of the job: the whole base model without PEFT; with PEFT, what the method adds
+ * plus the base tensors it unfreezes (BitFit biases, modules_to_save copies).
+ */
+export function trainableTensors(arch: ModelArch, peft?: PeftConfig | null): TrainableTensor[] {
+  const base = baseTensors(arch);
+  if (!peft) return base.map((t) => ({ ...t, origin: 'base' }));
+  return peftTensors(arch, peft, base);
 }
 
 /**
@@ -143,13 +210,5 @@ export function countParams(arch: ModelArch, peft?: PeftConfig | null): ParamCou
  * PyTorch's AdamW keeps one 4-byte fp32 `step` tensor per parameter tensor (torch/optim/adamw.py _init_group).
  */
 export function trainableTensorCount(arch: ModelArch, peft?: PeftConfig | null): number {
-  const linears = layerLinears(arch);
-  if (peft) {
-    const perLayer = linears.filter((m) => isLoraTarget(m.name, peft)).length;
-    return 2 * (perLayer * arch.num_layers + (isLoraTarget('lm_head', peft) ? 1 : 0));
-  }
-  const normTensors = arch.family === 'llama' ? 1 : 2;
-  const perLayer = linears.reduce((n, m) => n + (m.bias ? 2 : 1), 0) + 2 * normTensors;
-  const embeddings = arch.family === 'llama' ? 1 : 2;
-  return perLayer * arch.num_layers + embeddings + normTensors + (arch.tie_word_embeddings ? 0 : 1);
+  return trainableTensors(arch, peft).reduce((n, t) => n + t.count, 0);
 }

@@ -84,6 +84,10 @@ export interface PeftConfig {
   bottleneck_size?: number;
   /** Prefix / P-tuning / prompt tuning: virtual tokens prepended. */
   num_virtual_tokens?: number;
+  /** Prefix tuning: reparametrise the prefix through an MLP (PEFT PrefixTuningConfig.prefix_projection). */
+  prefix_projection?: boolean;
+  /** Prefix tuning with projection / P-tuning: hidden width of the prompt encoder MLP (PEFT default: token_dim). */
+  encoder_hidden_size?: number;
 }
 
 /** DeepSpeed ZeRO (zero_optimization). Sizes are element counts, as DeepSpeed states them. */
