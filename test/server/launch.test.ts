@@ -166,3 +166,43 @@ describe('values from launchers and configs', () => {
     expect(a.assumptions.join('\n')).toMatch(/DeepSpeed config missing_ds\.json not found/);
   });
 });
+
+describe('models outside the catalog', () => {
+  const config = JSON.stringify({ model_type: 'llama', hidden_size: 1024, intermediate_size: 2816, num_hidden_layers: 8, num_attention_heads: 16, num_key_value_heads: 4, vocab_size: 32000, max_position_embeddings: 4096 });
+  const script = (id: string) => `from transformers import AutoModelForCausalLM, TrainingArguments\nmodel = AutoModelForCausalLM.from_pretrained("${id}")\nargs = TrainingArguments(per_device_train_batch_size=1)\n`;
+
+  it('a local model folder: its config.json', () => {
+    const root = workspace({ 'train.py': script('./checkpoints/my-llama'), 'checkpoints/my-llama/config.json': config });
+    const a = analyzeIn(root, 'train.py');
+    expect(a.job!.model).toMatchObject({ family: 'llama', hidden_size: 1024, num_layers: 8, num_kv_heads: 4 });
+    expect(a.values.model!.reason).toContain('checkpoints/my-llama/config.json');
+  });
+
+  it('a hub id in the Hugging Face cache (refs/main snapshot), never the network', () => {
+    const root = workspace({ 'train.py': script('acme/tiny-llama') });
+    const cache = workspace({ 'models--acme--tiny-llama/refs/main': 'abc123', 'models--acme--tiny-llama/snapshots/abc123/config.json': config });
+    const path = join(root, 'train.py');
+    const files = createWorkspaceFiles([root], { hfCache: cache });
+    const a = analyzer.analyze({ uri: pathToFileURL(path).href, text: script('acme/tiny-llama'), version: 1 }, { gpu: 'A100-80GB', gpus: 1 }, files);
+    expect(a.job!.model.hidden_size).toBe(1024);
+    const missing = analyzer.analyze({ uri: pathToFileURL(path).href, text: script('acme/other'), version: 1 }, { gpu: 'A100-80GB', gpus: 1 }, files);
+    expect(missing.job).toBeNull();
+    expect(missing.values.model!.reason).toContain('not in the Hugging Face cache');
+  });
+});
+
+describe('inference scripts', () => {
+  it('vLLM: model, max tokens, memory utilization', () => {
+    const root = workspace({ 'serve.py': 'from vllm import LLM, SamplingParams\nllm = LLM(model="meta-llama/Llama-2-7b-hf", gpu_memory_utilization=0.85, max_model_len=4096)\nparams = SamplingParams(max_tokens=512)\nout = llm.generate(prompts, params)\n' });
+    const a = analyzeIn(root, 'serve.py');
+    expect(a.job!.model.id).toBe('meta-llama/Llama-2-7b-hf');
+    expect(a.job!.inference).toMatchObject({ engine: 'vllm', max_new_tokens: 512, gpu_memory_utilization: 0.85, max_model_len: 4096 });
+  });
+
+  it('HF generate with 4-bit loading', () => {
+    const root = workspace({ 'gen.py': 'import torch\nfrom transformers import AutoModelForCausalLM, BitsAndBytesConfig\nq = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=torch.bfloat16)\nmodel = AutoModelForCausalLM.from_pretrained("meta-llama/Llama-2-7b-hf", quantization_config=q)\nmodel.eval()\nout = model.generate(**inputs, max_new_tokens=256)\n' });
+    const a = analyzeIn(root, 'gen.py');
+    expect(a.job!.inference).toMatchObject({ engine: 'hf', max_new_tokens: 256 });
+    expect(a.job!.quantization).toMatchObject({ method: 'nf4', bits: 4, double_quant: true, compute_dtype: 'bf16' });
+  });
+});

@@ -10,6 +10,8 @@ import { callsNamed, type CallFact, type PythonFacts } from '../python/facts';
 import { clip, isDtype, type Evaluator } from '../python/evaluate';
 import { firstArgument, keyword, type KeywordValue } from '../python/call-args';
 import { CONFIG_CLASSES, MODEL_CLASSES } from './model-configs';
+import { modelFromConfigJson } from './config-json';
+import type { WorkspaceFiles } from '../workspace/files';
 import { known, unknownValue } from './values';
 import type { ValueInfo } from './types';
 
@@ -25,34 +27,39 @@ export interface ModelSource {
 }
 
 const MODEL_RECEIVER = /(Model|ForCausalLM|LMHeadModel)/;
+/** Calls that take the model id as `model=`: vLLM `LLM`, transformers `pipeline`, TRL trainers (`SFTTrainer(model="id")`). */
+const MODEL_ENTRY_CALLS = ['LLM', 'pipeline', 'SFTTrainer', 'DPOTrainer', 'ORPOTrainer', 'KTOTrainer'];
 
-export function findModelSource(facts: PythonFacts, evaluator: Evaluator, file: string): ModelSource | undefined {
+export function findModelSource(facts: PythonFacts, evaluator: Evaluator, file: string, files?: WorkspaceFiles): ModelSource | undefined {
   const loads = facts.calls
     .filter((c) =>
       ((c.callee === 'from_pretrained' || c.callee === 'from_config') && c.receiver && MODEL_RECEIVER.test(c.receiver.text)) ||
-      (MODEL_CLASSES.includes(c.callee) && !c.receiver))
+      (MODEL_CLASSES.includes(c.callee) && !c.receiver) ||
+      (MODEL_ENTRY_CALLS.includes(c.callee) && c.keywords.has('model')))
     .sort((a, b) => a.call.startIndex - b.call.startIndex);
   const call = loads[0];
   if (!call) return undefined;
-  const source = call.callee === 'from_pretrained' ? fromPretrained(call, evaluator, file) : fromConfig(call, facts, evaluator, file);
+  const source = call.callee === 'from_config' || MODEL_CLASSES.includes(call.callee) && !call.receiver ? fromConfig(call, facts, evaluator, file) : fromPretrained(call, evaluator, file, files);
   const dtype = keyword(evaluator, call, 'torch_dtype') ?? keyword(evaluator, call, 'dtype');
   if (dtype?.value.ok && isDtype(dtype.value.value)) source.loadDtype = { name: dtype.value.value.name, site: dtype };
   source.attention ??= keyword(evaluator, call, 'attn_implementation') ?? attentionAssignment(facts, evaluator);
   return source;
 }
 
-function fromPretrained(call: CallFact, evaluator: Evaluator, file: string): ModelSource {
-  const id = firstArgument(evaluator, call, 'pretrained_model_name_or_path');
+function fromPretrained(call: CallFact, evaluator: Evaluator, file: string, files?: WorkspaceFiles): ModelSource {
+  const id = call.callee === 'pipeline' || call.callee.endsWith('Trainer') ? keyword(evaluator, call, 'model')
+    : firstArgument(evaluator, call, call.callee === 'from_pretrained' ? 'pretrained_model_name_or_path' : 'model');
   const anchor = id?.site ?? call.call;
   if (!id || !id.value.ok || typeof id.value.value !== 'string') {
     const why = id && !id.value.ok ? id.value.reason : 'no model id given';
     return { call, anchor, info: unknownValue(`model id: ${why}`, file, anchor) };
   }
   const arch = findModel(id.value.value);
-  if (!arch) {
-    return { call, anchor, info: unknownValue(`"${id.value.value}" is not in TrainLens's model catalog`, file, anchor) };
-  }
-  return { call, anchor, arch: { ...arch, id: id.value.value }, info: known(file, id.value.value, id.value) };
+  if (arch) return { call, anchor, arch: { ...arch, id: id.value.value }, info: known(file, id.value.value, id.value) };
+  if (!files) return { call, anchor, info: unknownValue(`"${id.value.value}" is not in TrainLens's model catalog`, file, anchor) };
+  const lookup = modelFromConfigJson(id.value.value, file, files);
+  if (!lookup.ok) return { call, anchor, info: unknownValue(lookup.reason, file, anchor) };
+  return { call, anchor, arch: lookup.arch, info: { ...known(file, id.value.value, id.value), reason: `architecture from ${lookup.where}` } };
 }
 
 /** `from_config(cfg)` / `LlamaForCausalLM(cfg)`: follow `cfg` to its `XConfig(...)` call. */

@@ -47,7 +47,7 @@ export interface ScriptContext {
 export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, settings: AnalysisSettings, context: ScriptContext = {}): ScriptJob {
   const { files, launch, directives } = context;
   const ctx = new JobContext(facts, ev, file, files);
-  const model = findModelSource(facts, ev, file);
+  const model = findModelSource(facts, ev, file, files);
   ctx.sites.model = model;
   if (ctx.trainingArgs) ctx.anchors.push({ kind: 'training-args', range: rangeOf(ctx.trainingArgs.call.childForFieldName('function') ?? ctx.trainingArgs.call) });
   if (model) {
@@ -83,6 +83,7 @@ export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, 
   }
   ctx.values.gpus = { value: settings.gpus, status: 'known', reason: directives?.gpusExplicit ? '# trainlens: comment' : 'from settings' };
   const launchNotes = job && launch ? applyLaunch(ctx, job, launch, !!directives?.gpusExplicit) : [];
+  if (launch?.alternatives.length) downgradeAmbiguous(ctx, launch);
   if (job && directives) applyStatedValues(ctx, job, directives);
   const assumptions = Object.entries(ctx.values)
     .filter(([, v]) => v.status !== 'known')
@@ -98,5 +99,17 @@ function applyStatedValues(ctx: JobContext, job: TrainingJob, directives: Direct
   for (const [field, stated] of directives.values) {
     (job as unknown as Record<string, unknown>)[field] = stated.value;
     ctx.knownAt(field, stated.value, stated.node, '# trainlens: comment');
+  }
+}
+
+/**
+ * With several launchers and none picked, what the chosen one sets is only one possibility:
+ * reported as assumed, with how to pick.
+ */
+function downgradeAmbiguous(ctx: JobContext, launch: FoundLaunch): void {
+  for (const info of Object.values(ctx.values)) {
+    if (info.status !== 'known' || !launch.origin || info.source?.file !== launch.origin.file) continue;
+    info.status = 'assumed';
+    info.reason = `${info.reason ?? ''} — one of ${launch.alternatives.length + 1} launchers; pick one with "# trainlens: launcher=<file>"`.trim();
   }
 }

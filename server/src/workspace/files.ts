@@ -7,6 +7,7 @@ import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync } fr
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { hubConfigPath } from '../analysis/config-json';
 
 export type ReadResult = { ok: true; uri: string; path: string; text: string } | { ok: false; reason: string };
 
@@ -20,6 +21,8 @@ export interface WorkspaceFiles {
    * virtual-env folders and symlinked folders; at most `limit`. Cached for a few seconds.
    */
   list(accept: (name: string) => boolean, limit?: number): string[];
+  /** A hub model's config.json from the local Hugging Face cache (never the network). */
+  readHubConfig(id: string): ReadResult;
 }
 
 export interface WorkspaceFilesOptions {
@@ -57,6 +60,14 @@ export function createWorkspaceFiles(roots: string[], options: WorkspaceFilesOpt
       return files;
     },
     roots: allowed.slice(0, roots.length),
+    readHubConfig(id) {
+      const cache = realOrUndefined(options.hfCache ?? huggingFaceCache());
+      const path = cache && hubConfigPath(cache, id);
+      if (!path) return { ok: false, reason: `${id} is not in the Hugging Face cache` };
+      const real = realOrUndefined(path);
+      if (!real || !inside(real)) return { ok: false, reason: `${id}: cached config.json not found` };
+      return readBounded(real, maxBytes);
+    },
     read(ref, fromUri) {
       const from = uriToPath(fromUri);
       const candidates = isAbsolute(ref) ? [ref] : [from && resolve(dirname(from), ref), ...roots.map((r) => resolve(r, ref))].filter((p): p is string => !!p);

@@ -3,11 +3,16 @@
  * vLLM `LLM(...)` with `SamplingParams(max_tokens=...)`. A script that trains (training arguments,
  * an optimizer, `backward()`) is a training job even if it also generates.
  */
+import type { Node } from 'web-tree-sitter';
 import type { InferenceConfig } from '../../../../estimator/src/types';
 import { callsNamed } from '../../python/facts';
 import { keyword } from '../../python/call-args';
 import type { JobContext } from './context';
 
+/**
+ * `promptLen`/`batch` come from the sequence-length and batch readers; when those only assumed
+ * them, the whole inference setting is reported as assumed, naming the parts that are.
+ */
 export function inference(ctx: JobContext, promptLen: number, batch: number): InferenceConfig | undefined {
   const trains = ctx.hasTrainingArgs || callsNamed(ctx.facts, 'backward', 'train', 'step').length > 0;
   if (trains) return undefined;
@@ -26,14 +31,24 @@ export function inference(ctx: JobContext, promptLen: number, batch: number): In
       kv_cache_dtype: 'fp16', gpu_memory_utilization: num(utilization, 0.9),
       ...(maxModelLen?.value.ok && typeof maxModelLen.value.value === 'number' ? { max_model_len: maxModelLen.value.value } : {}),
     };
-    ctx.knownAt('inference', config, llm.call, [
+    record(ctx, config, llm.call, [
       maxTokens ? undefined : 'SamplingParams max_tokens not found: vLLM default 16',
       utilization ? undefined : 'gpu_memory_utilization not given: vLLM default 0.9',
-    ].filter(Boolean).join('; ') || undefined);
+    ]);
     return config;
   }
   const maxNew = keyword(ctx.ev, generate!, 'max_new_tokens');
   const config: InferenceConfig = { engine: 'hf', prompt_len: promptLen, max_new_tokens: num(maxNew, 20), batch, kv_cache_dtype: 'fp16' };
-  ctx.knownAt('inference', config, generate!.call, maxNew ? undefined : 'max_new_tokens not given: transformers GenerationConfig default max_length=20');
+  record(ctx, config, generate!.call, [maxNew ? undefined : 'max_new_tokens not given: transformers GenerationConfig default max_length=20']);
   return config;
+}
+
+function record(ctx: JobContext, config: InferenceConfig, at: Node, defaults: (string | undefined)[]): void {
+  const assumedParts = [
+    ctx.values.seq_len?.status === 'known' ? undefined : `prompt length ${config.prompt_len} assumed`,
+    ctx.values.micro_batch?.status === 'known' ? undefined : `batch ${config.batch} assumed`,
+  ];
+  const notes = [...defaults, ...assumedParts].filter((n): n is string => !!n);
+  ctx.knownAt('inference', config, at, notes.join('; ') || undefined);
+  if (assumedParts.some(Boolean)) ctx.values.inference!.status = 'assumed';
 }
