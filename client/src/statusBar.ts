@@ -44,6 +44,14 @@ export class MemoryStatusBar implements Disposable {
   private render(): void {
     const uri = window.activeTextEditor?.document.uri.toString();
     const status = uri === undefined ? undefined : this.byUri.get(uri);
+    if (status?.message) {
+      // No estimate, and a reason the user must see: the parser did not load, the file was skipped.
+      this.item.text = '$(warning) TrainLens';
+      this.item.tooltip = status.message;
+      this.item.backgroundColor = new ThemeColor('statusBarItem.warningBackground');
+      this.item.show();
+      return;
+    }
     if (!status || status.total_bytes === null || status.capacity_bytes === null || status.fits === null) {
       this.item.hide();
       return;

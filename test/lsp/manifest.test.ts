@@ -32,9 +32,10 @@ describe('package.json contributes', () => {
 describe('parseSettings', () => {
   it('keeps good values and replaces bad ones by defaults, saying so', () => {
     const warnings: string[] = [];
-    expect(parseSettings({ gpu: ' H200 ', gpuCount: 8 }, (m) => warnings.push(m))).toEqual({ gpu: 'H200', gpuCount: 8 });
-    expect(parseSettings({ gpu: 42, gpuCount: 0.5 }, (m) => warnings.push(m))).toEqual(DEFAULT_SETTINGS);
+    expect(parseSettings({ gpu: ' H200 ', gpuCount: 8, maxFileSize: 4096 }, (m) => warnings.push(m)))
+      .toEqual({ gpu: 'H200', gpuCount: 8, maxFileSize: 4096 });
+    expect(parseSettings({ gpu: 42, gpuCount: 0.5, maxFileSize: 10 }, (m) => warnings.push(m))).toEqual(DEFAULT_SETTINGS);
     expect(parseSettings(null, (m) => warnings.push(m))).toEqual(DEFAULT_SETTINGS);
-    expect(warnings).toHaveLength(2);
+    expect(warnings).toHaveLength(3);
   });
 });

@@ -3,16 +3,26 @@
  * Diagnostics, hovers and code actions all read from here, so a hover right after an edit analyses
  * the new text instead of showing the old numbers, and the debounced validation then reuses it.
  * An analysis that throws is kept as an error result: one bad document never stops the others.
+ * A document over the size limit is not analysed (tree-sitter and the queries are linear in its
+ * size, and a multi-megabyte file is data, not a training script).
  */
 import type { Analyzer } from '../analysis/analyzer';
 import type { Analysis, AnalysisSettings } from '../analysis/types';
+import { DEFAULT_MAX_BYTES } from '../workspace/files';
 
 /** The part of the Analyzer that the server uses. */
 export type DocumentAnalyzer = Pick<Analyzer, 'analyze' | 'close' | 'dispose'>;
 
+/** An analysis, or the reason there is none (`error`: the analysis failed or the file was skipped). */
 export type AnalysisResult =
   | { uri: string; version: number; analysis: Analysis; error?: undefined }
   | { uri: string; version: number; analysis?: undefined; error: Error };
+
+/** Limits that apply to every document. */
+export interface AnalysisLimits {
+  /** Documents larger than this many UTF-8 bytes are skipped with a message. */
+  maxFileBytes: number;
+}
 
 /** What the store needs of a document: its current text and version (read together). */
 export interface VersionedText {
@@ -21,15 +31,20 @@ export interface VersionedText {
   getText(): string;
 }
 
-interface Entry { settingsKey: string; result: AnalysisResult }
+const DEFAULT_LIMITS: AnalysisLimits = { maxFileBytes: DEFAULT_MAX_BYTES };
+
+interface Entry { settingsKey: string; result: AnalysisResult; elapsedMs: number }
 
 export class AnalysisStore {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly analyzer: Promise<DocumentAnalyzer>, private readonly logError: (message: string) => void) {}
+  constructor(private readonly analyzer: Promise<DocumentAnalyzer>, private readonly logError: (message: string) => void) {
+    // A parser that failed to load is reported on every analysis (and logged once by the server), not as an unhandled rejection.
+    analyzer.catch(() => undefined);
+  }
 
   /** The analysis of the document as it is when the analyzer is ready. */
-  async analyze(document: VersionedText, settings: AnalysisSettings): Promise<AnalysisResult> {
+  async analyze(document: VersionedText, settings: AnalysisSettings, limits: AnalysisLimits = DEFAULT_LIMITS): Promise<AnalysisResult> {
     let analyzer: DocumentAnalyzer;
     try {
       analyzer = await this.analyzer;
@@ -38,18 +53,31 @@ export class AnalysisStore {
       return { uri: document.uri, version: document.version, error };
     }
     const { uri, version } = document;
-    const settingsKey = `${settings.gpu}\u0000${settings.gpus}`;
+    const settingsKey = `${settings.gpu}\u0000${settings.gpus}\u0000${limits.maxFileBytes}`;
     const cached = this.entries.get(uri);
     if (cached && cached.result.version === version && cached.settingsKey === settingsKey) return cached.result;
+    const started = performance.now();
+    const text = document.getText();
     let result: AnalysisResult;
-    try {
-      result = { uri, version, analysis: analyzer.analyze({ uri, text: document.getText(), version }, settings) };
-    } catch (err) {
-      this.logError(`TrainLens: analysis of ${uri} (version ${version}) failed: ${stackOf(err)}`);
-      result = { uri, version, error: new Error(`TrainLens could not analyse this file: ${messageOf(err)}`) };
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > limits.maxFileBytes) {
+      analyzer.close(uri); // free the tree of a smaller earlier version
+      result = { uri, version, error: new Error(`TrainLens skipped this file: ${size(bytes)} is over the trainlens.maxFileSize limit of ${size(limits.maxFileBytes)}`) };
+    } else {
+      try {
+        result = { uri, version, analysis: analyzer.analyze({ uri, text, version }, settings) };
+      } catch (err) {
+        this.logError(`TrainLens: analysis of ${uri} (version ${version}) failed: ${stackOf(err)}`);
+        result = { uri, version, error: new Error(`TrainLens could not analyse this file: ${messageOf(err)}`) };
+      }
     }
-    this.entries.set(uri, { settingsKey, result });
+    this.entries.set(uri, { settingsKey, result, elapsedMs: performance.now() - started });
     return result;
+  }
+
+  /** How long the last analysis of the document took, if it was analysed. */
+  elapsedMs(uri: string): number | undefined {
+    return this.entries.get(uri)?.elapsedMs;
   }
 
   /** Forgets the document and frees its syntax tree. */
@@ -71,6 +99,10 @@ export class AnalysisStore {
       this.logError(`TrainLens: disposing the analyzer failed: ${stackOf(err)}`);
     }
   }
+}
+
+function size(bytes: number): string {
+  return bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
 function messageOf(err: unknown): string {

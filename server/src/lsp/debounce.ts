@@ -2,9 +2,9 @@
 export class KeyedDebouncer {
   private readonly timers = new Map<string, NodeJS.Timeout>();
 
-  constructor(private readonly run: (key: string) => void, private readonly delayMs: number) {}
+  constructor(private readonly run: (key: string) => void) {}
 
-  schedule(key: string, delayMs = this.delayMs): void {
+  schedule(key: string, delayMs: number): void {
     this.cancel(key);
     this.timers.set(
       key,

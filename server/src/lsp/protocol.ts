@@ -14,6 +14,8 @@ export interface StatusParams {
   /** null when the document is not a training job TrainLens can estimate. */
   total_bytes: number | null;
   fits: boolean | null;
+  /** Why there is no estimate when the file could not be analysed (parser failed to load, file skipped). */
+  message?: string;
 }
 
 /** Server → client, after each analysis of a document. */

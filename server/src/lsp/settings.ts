@@ -4,17 +4,23 @@
  * replaced by its default, never thrown.
  */
 import type { AnalysisSettings } from '../analysis/types';
+import { DEFAULT_MAX_BYTES } from '../workspace/files';
 
 export interface Settings {
   /** Catalog id of the GPU, e.g. "A100-80GB". */
   gpu: string;
   /** GPUs the job runs on (data parallel). */
   gpuCount: number;
+  /** Files larger than this many bytes are not analysed. */
+  maxFileSize: number;
 }
 
 export const SETTINGS_SECTION = 'trainlens';
 
-export const DEFAULT_SETTINGS: Readonly<Settings> = { gpu: 'A100-80GB', gpuCount: 1 };
+export const DEFAULT_SETTINGS: Readonly<Settings> = { gpu: 'A100-80GB', gpuCount: 1, maxFileSize: DEFAULT_MAX_BYTES };
+
+/** Below this, a limit would skip ordinary scripts: a typo, not a choice. */
+const MIN_FILE_SIZE = 1024;
 
 /** Reads a `trainlens` settings object from a client; `warn` hears about every value ignored. */
 export function parseSettings(raw: unknown, warn: (message: string) => void): Settings {
@@ -27,6 +33,10 @@ export function parseSettings(raw: unknown, warn: (message: string) => void): Se
   if (input.gpuCount !== undefined) {
     if (Number.isInteger(input.gpuCount) && (input.gpuCount as number) >= 1) settings.gpuCount = input.gpuCount as number;
     else warn(`trainlens.gpuCount must be an integer ≥ 1; using ${DEFAULT_SETTINGS.gpuCount}`);
+  }
+  if (input.maxFileSize !== undefined) {
+    if (Number.isInteger(input.maxFileSize) && (input.maxFileSize as number) >= MIN_FILE_SIZE) settings.maxFileSize = input.maxFileSize as number;
+    else warn(`trainlens.maxFileSize must be a number of bytes ≥ ${MIN_FILE_SIZE}; using ${DEFAULT_SETTINGS.maxFileSize}`);
   }
   return settings;
 }

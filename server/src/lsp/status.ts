@@ -5,7 +5,7 @@ import type { Settings } from './settings';
 
 export function statusOf(result: AnalysisResult, settings: Settings): StatusParams {
   const { analysis, uri } = result;
-  if (!analysis) return { uri, gpu: settings.gpu, capacity_bytes: null, total_bytes: null, fits: null };
+  if (!analysis) return { uri, gpu: settings.gpu, capacity_bytes: null, total_bytes: null, fits: null, message: result.error.message };
   const estimate = analysis.estimate;
   return {
     uri,

@@ -102,6 +102,6 @@ export class TrainLensServer {
     const document = this.documents.get(uri);
     if (!document) return undefined;
     const settings = await this.settings.get(uri);
-    return this.store.analyze(document, toAnalysisSettings(settings));
+    return this.store.analyze(document, toAnalysisSettings(settings), { maxFileBytes: settings.maxFileSize });
   }
 }

@@ -48,7 +48,7 @@ export class Evaluator {
         return Number.isFinite(value) ? ok(value, node) : fail(node, `cannot read number ${node.text}`);
       }
       case 'string':
-        return this.string(node);
+        return this.string(node, depth);
       case 'true':
         return ok(true, node);
       case 'false':
@@ -96,10 +96,22 @@ export class Evaluator {
     return entry ? this.evaluate(entry, depth + 1) : undefined;
   }
 
-  private string(node: Node): Evaluated {
-    if (node.namedChildren.some((c) => c?.type === 'interpolation')) return fail(node, 'f-string with placeholders');
-    const content = node.namedChildren.filter((c) => c?.type === 'string_content').map((c) => c!.text).join('');
-    return ok(content, node);
+  /** Plain strings, and f-strings whose placeholders are all readable (`f"{BASE}/llama"`). */
+  private string(node: Node, depth = 0): Evaluated {
+    let text = '';
+    const via: string[] = [];
+    for (const part of node.namedChildren) {
+      if (part?.type === 'string_content') text += part.text;
+      else if (part?.type === 'interpolation') {
+        const expr = part.childForFieldName('expression') ?? part.namedChildren[0];
+        const inner = expr ? this.evaluate(expr, depth + 1) : fail(part, 'empty placeholder');
+        if (!inner.ok) return fail(node, `f-string placeholder ${part.text}: ${inner.reason}`);
+        if (typeof inner.value === 'object' && inner.value !== null) return fail(node, `f-string placeholder ${part.text} is not a scalar`);
+        text += String(inner.value);
+        via.push(...inner.via);
+      }
+    }
+    return { ok: true, value: text, node, via };
   }
 
   private unary(node: Node, depth: number): Evaluated {

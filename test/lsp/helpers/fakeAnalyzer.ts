@@ -83,7 +83,7 @@ export function toyAnalysis(uri: string, text: string, settings: AnalysisSetting
 }
 
 export interface FakeAnalyzer extends DocumentAnalyzer {
-  readonly calls: { uri: string; version: number; settings: AnalysisSettings }[];
+  readonly calls: { uri: string; version: number; text: string; settings: AnalysisSettings }[];
   readonly closed: string[];
 }
 
@@ -94,7 +94,7 @@ export function createFakeAnalyzer(): FakeAnalyzer {
     calls,
     closed,
     analyze(doc, settings) {
-      calls.push({ uri: doc.uri, version: doc.version, settings });
+      calls.push({ uri: doc.uri, version: doc.version, text: doc.text, settings });
       if (doc.text.includes('raise')) throw new Error('boom: the fake analyzer was asked to fail');
       return toyAnalysis(doc.uri, doc.text, settings);
     },

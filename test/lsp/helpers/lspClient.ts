@@ -87,6 +87,14 @@ export class LspTestClient {
     });
   }
 
+  /** Replaces one range of the text (an incremental change event, as editors send while typing). */
+  changeRange(uri: string, version: number, range: Range, text: string): Promise<void> {
+    return this.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version },
+      contentChanges: [{ range, text }],
+    });
+  }
+
   close(uri: string): Promise<void> {
     return this.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
   }
