@@ -11,7 +11,7 @@
  */
 import { countActivations } from './activations';
 import { computeEstimate } from './compute';
-import { flopsPerStep } from './flops';
+import { activeParams, flopsPerStep } from './flops';
 import { estimateInference } from './inference';
 import { ALLOCATOR_RESERVE_FRACTION, allocatorReserve, CUDA_CONTEXT_BYTES, memoryPeaks, modelBufferBytes } from './overhead';
 import { stateBytes } from './optimizer';
@@ -63,7 +63,7 @@ export function estimate(job: TrainingJob, gpu: Gpu): Estimate {
     },
     capacity_bytes: gpu.memory_bytes,
     fits: total <= gpu.memory_bytes,
-    params: { total: params.total, trainable: params.trainable },
+    params: { total: params.total, trainable: params.trainable, active: activeParams(job.model) },
     detail: {
       ...act.detail,
       ...state.detail,

@@ -22,6 +22,7 @@
  * Mixtral 8x7B: 46.7B parameters, 12.9B used per token, Mistral AI, "Mixtral of experts", 2023).
  */
 import { countParams, headDim, layerLinears, lmHeadModule } from './params';
+import { moeLayerParams } from './sharding/moe';
 import type { ModelArch, PeftConfig, TrainingJob } from './types';
 
 /** Matmul weights one token passes through, split by whether they are trained. Biases are adds, not counted. */
@@ -62,9 +63,10 @@ export function activeMatmulParams(arch: ModelArch, peft: PeftConfig | null | un
  */
 export function activeParams(arch: ModelArch): number {
   const total = countParams(arch).total;
-  if (!arch.num_experts) return total;
-  const dense = arch.num_layers * activeLayerWeights({ ...arch, num_experts: undefined });
-  return total - dense + arch.num_layers * activeLayerWeights(arch);
+  const moe = moeLayerParams(arch);
+  if (!moe) return total;
+  // the total holds every expert (params.ts); a token skips num_experts − experts_per_token of them per layer
+  return total - arch.num_layers * ((arch.num_experts ?? 0) - (arch.experts_per_token ?? 1)) * moe.per_expert;
 }
 
 /** Attention-score FLOPs (QKᵀ and AV) of one forward pass per token at context length `ctx`: 4·L·ctx·d. */

@@ -13,6 +13,7 @@
  * PEFT tensors (LoRA, DoRA, adapters, prompt encoders, modules_to_save copies) come from peft.ts.
  */
 import { peftTensors, type TrainableTensor } from './peft';
+import { moeLayerParams, moeTensors } from './sharding/moe';
 import type { ModelArch, PeftConfig } from './types';
 
 /** One linear (nn.Linear or GPT-2 Conv1D) module of a decoder layer or the LM head. */
@@ -156,7 +157,8 @@ export function baseTensors(arch: ModelArch): ParamTensor[] {
   const attn = linears.filter((m) => isAttentionModule(m.name));
   const mlp = linears.filter((m) => !isAttentionModule(m.name));
   out.push(...normTensors(arch, norm1, 'layer', L), ...attn.flatMap(linearTensors));
-  out.push(...normTensors(arch, norm2, 'layer', L), ...mlp.flatMap(linearTensors));
+  // a mixture-of-experts layer has a router and its experts in place of the dense MLP (sharding/moe.ts)
+  out.push(...normTensors(arch, norm2, 'layer', L), ...(moeLayerParams(arch) ? moeTensors(arch) : mlp.flatMap(linearTensors)));
   out.push(...normTensors(arch, names.norm, 'model', 1));
   if (!arch.tie_word_embeddings) {
     out.push({ module: 'lm_head', role: 'weight', kind: 'linear', scope: 'model', shape: [arch.vocab_size, arch.hidden_size], count: 1 });

@@ -8,6 +8,8 @@
  *   with optimizer offload, 4·largest with parameter offload too, and 16Ψ·1.5 / 18Ψ·1.5 host bytes (zero_init).
  *   DeepSpeed's formulas leave out the per-tensor AdamW step counters (4 B per parameter tensor, a few KiB), so
  *   the comparison allows a relative 1e-6.
+ * - Mistral AI, "Mixtral of experts" (2023): Mixtral 8x7B has 46.7B parameters, 12.9B used per token; memory holds
+ *   all of them, one of 8 expert-parallel ranks one expert per layer.
  * - Korthikanti et al. 2022, Table 2: activation bytes per layer sbh(34 + 5as/h) without parallelism,
  *   sbh(10 + 24/t + 5as/(ht)) with tensor parallelism, sbh(34/t + 5as/(ht)) with sequence parallelism too; Sec.
  *   4.2.3: with 1F1B the first pipeline stage holds p micro-batches of L/p layers, i.e. L layers' worth.
@@ -16,7 +18,7 @@ import { describe, expect, it } from 'vitest';
 import { estimate } from '../../estimator/src/estimate';
 import { countParams } from '../../estimator/src/params';
 import { tpLayerShare } from '../../estimator/src/sharding/activation-split';
-import { SINGLE, type RankParams } from '../../estimator/src/sharding/parallel';
+import { parallelDegrees, rankParams, SINGLE, type RankParams } from '../../estimator/src/sharding/parallel';
 import type { ReplicaStates } from '../../estimator/src/sharding/states';
 import { zeroShare } from '../../estimator/src/sharding/zero';
 import type { TrainingJob, ZeroConfig } from '../../estimator/src/types';
@@ -117,5 +119,26 @@ describe('Korthikanti et al. 2022, Table 2 and Sec. 4.2.3', () => {
     expect(e.parallel?.stage).toBe('first');
     expect(e.parallel?.micro_batches_in_flight).toBe(4);
     expect(e.parallel!.micro_batches_in_flight * e.detail.activations_per_micro_batch - e.detail.activations_embed * 4).toBeCloseTo(one, -1);
+  });
+});
+
+describe('Mixtral 8x7B: 46.7B parameters, 12.9B active', () => {
+  const mixtral: TrainingJob['model'] = {
+    id: 'mistralai/Mixtral-8x7B-v0.1', family: 'llama', hidden_size: 4096, intermediate_size: 14336, num_layers: 32,
+    num_heads: 32, num_kv_heads: 8, vocab_size: 32000, max_position_embeddings: 32768, tie_word_embeddings: false,
+    num_experts: 8, experts_per_token: 2,
+  };
+  const job: TrainingJob = { ...llama7b, model: mixtral, zero: { stage: 3, offload_optimizer: 'none', offload_param: 'none' } };
+  it('memory holds every expert, compute counts the active ones', () => {
+    const e = estimate(job, TEST_GPU);
+    expect(Math.abs(e.params.total / 1e9 - 46.7)).toBeLessThan(0.05);
+    expect(Math.abs(e.params.active! / 1e9 - 12.9)).toBeLessThan(0.05);
+    expect(e.per_gpu.weights).toBeGreaterThan((2 * 46.6e9) / 8);
+    expect(rankParams(mixtral, null, SINGLE, 'only').base).toBe(e.params.total);
+  });
+  it('expert parallel over 8 ranks leaves one expert per layer on each', () => {
+    const d = parallelDegrees({ ...job, parallel: { tensor: 1, pipeline: 1, sequence_parallel: false, expert: 8, pipeline_schedule: '1f1b', pipeline_micro_batches: 1 } }).degrees;
+    const perExpert = 3 * 4096 * 14336;
+    expect(rankParams(mixtral, null, SINGLE, 'only').base - rankParams(mixtral, null, d, 'only').base).toBe(32 * 7 * perExpert);
   });
 });

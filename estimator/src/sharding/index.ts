@@ -49,7 +49,7 @@ function stageMemory(job: TrainingJob, plan: PrecisionPlan, state: StateBytes, a
   const rank = rankParams(job.model, job.peft, d, stage, threshold);
   const fullParams = full.base + full.adapter;
   const paramShare = (rank.base + rank.adapter) / fullParams;
-  const trainShare = job.peft ? (full.adapter > 0 ? rank.adapter / full.adapter : 0) : rank.base / full.base;
+  const trainShare = job.peft && full.adapter > 0 ? rank.adapter / full.adapter : paramShare;
   const masterGrads = state.detail.master_grad_bytes ?? 0;
   const replica: ReplicaStates = {
     weights: state.weights * paramShare,

@@ -7,6 +7,7 @@
  * experts of w1/w3 (h → f) and w2 (f → h), all bias-free). Memory holds every expert, compute only the active ones:
  * Mixtral 8x7B has 46.7B parameters and uses 12.9B per token (Mistral AI, "Mixtral of experts", 2023).
  */
+import type { ParamTensor } from '../params';
 import type { ModelArch } from '../types';
 
 /** Width of one expert's FFN: Mixtral's config gives it as intermediate_size, DeepSeek/Qwen-MoE as moe_intermediate_size. */
@@ -30,4 +31,21 @@ export function moeLayerParams(arch: ModelArch): MoeLayerParams | null {
   const f = expertWidth(arch);
   const perExpert = arch.family === 'llama' ? 3 * h * f : 2 * h * f + f + h;
   return { per_expert: perExpert, experts: arch.num_experts * perExpert, router: h * arch.num_experts };
+}
+
+/**
+ * The MoE block's parameter tensors, in place of the dense MLP's, named as Mixtral names them
+ * (block_sparse_moe.gate, block_sparse_moe.experts.N.w1/w3/w2; one entry per matrix with count = layers × experts).
+ * Other families get fc1/fc2 experts with biases.
+ */
+export function moeTensors(arch: ModelArch): ParamTensor[] {
+  const e = arch.num_experts ?? 0;
+  const h = arch.hidden_size;
+  const f = expertWidth(arch);
+  const L = arch.num_layers;
+  const expert = (name: string, shape: number[], role: 'weight' | 'bias' = 'weight'): ParamTensor =>
+    ({ module: `block_sparse_moe.experts.${name}`, role, kind: 'linear', scope: 'layer', shape, count: L * e });
+  const router: ParamTensor = { module: 'block_sparse_moe.gate', role: 'weight', kind: 'linear', scope: 'layer', shape: [e, h], count: L };
+  if (arch.family === 'llama') return [router, expert('w1', [f, h]), expert('w3', [f, h]), expert('w2', [h, f])];
+  return [router, expert('fc1', [f, h]), expert('fc1', [f], 'bias'), expert('fc2', [h, f]), expert('fc2', [h], 'bias')];
 }

@@ -86,7 +86,7 @@ export interface RankParams {
   layers: number;
   /** Base (non-adapter) parameters on the rank. */
   base: number;
-  /** PEFT adapter parameters on the rank. */
+  /** PEFT-added parameters on the rank. */
   adapter: number;
   /** One decoder layer on the rank (an FSDP unit under the transformer auto-wrap policy). */
   per_layer: number;
@@ -150,7 +150,8 @@ export function rankParams(arch: ModelArch, peft: PeftConfig | null, d: Degrees,
     stage,
     layers,
     base: rootParams + layers * perLayer,
-    adapter: Math.ceil((counts.by_module.lora * layers) / arch.num_layers / d.tp),
+    // PEFT parameters (adapters, prompt encoders, modules_to_save copies), spread like the layers they sit in
+    adapter: Math.ceil(((counts.total - counts.by_module.embeddings - counts.by_module.layers - counts.by_module.final_norm - counts.by_module.lm_head) * layers) / arch.num_layers / d.tp),
     per_layer: perLayer,
     root: rootParams,
     largest_module: Math.max(...[...root, ...layer].map(sum)),
