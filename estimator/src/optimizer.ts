@@ -124,7 +124,7 @@ export function stateBytes(job: TrainingJob, plan: PrecisionPlan): StateBytes {
     }
   }
   // quantized weights cannot train (bitsandbytes Params4bit/Int8Params and GPTQ buffers have no gradients)
-  const trainable = trainableTensors(job.model, job.peft).filter((t) => !isQuantized(t, q));
+  const trainable = trainableTensors(job.model, job.peft).filter((t) => t.origin !== 'base' || !isQuantized(t, q));
   const elemBytes = (t: { origin: string }) => (t.origin === 'adapter' ? adapterBytes : baseBytes);
   const added = trainable.filter((t) => t.origin !== 'base').reduce((n, t) => n + numel(t) * t.count * elemBytes(t), 0);
   const weights = quantData + quantConstants + unquantized + added;
