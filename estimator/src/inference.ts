@@ -16,7 +16,10 @@
 import { computeEstimate } from './compute';
 import { flopsPerStep } from './flops';
 import { ALLOCATOR_RESERVE_FRACTION, CUDA_CONTEXT_BYTES } from './overhead';
-import { countParams, headDim } from './params';
+import { stateBytes } from './optimizer';
+import { countParams, headDim, layerLinears } from './params';
+import type { PrecisionPlan } from './precision';
+import { quantizedLinearTransient } from './quantization';
 import type { Estimate, Gpu, InferenceConfig, ModelArch, TrainingJob } from './types';
 
 const KV_DTYPE_BYTES: Record<InferenceConfig['kv_cache_dtype'], number> = { fp32: 4, fp16: 2, bf16: 2, fp8: 1 };
@@ -54,9 +57,20 @@ function actBytes(job: TrainingJob): number {
   return job.precision === 'fp32' ? 4 : 2;
 }
 
-/** Weights as loaded for inference: every parameter in the model's dtype (torch_dtype). */
+/**
+ * Weights as loaded for inference: the model's dtype (torch_dtype), decoder linears quantized when
+ * job.quantization says so (optimizer.ts stateBytes, which applies quantization.ts); PEFT adapters as PEFT loads them.
+ */
 function inferenceWeightBytes(job: TrainingJob): number {
-  return countParams(job.model, job.peft).total * actBytes(job);
+  const plan: PrecisionPlan = { param: actBytes(job) === 4 ? 'f32' : 'half', autocast: false, master_weights: false };
+  return stateBytes(job, plan).weights;
+}
+
+/** Quantized linears dequantize (4-bit, GPTQ/AWQ) or quantize their input (int8) per matmul: the largest such buffer. */
+function quantizedMatmulBytes(job: TrainingJob, tokens: number): number {
+  const q = job.quantization;
+  if (!q) return 0;
+  return Math.max(...layerLinears(job.model).map((m) => quantizedLinearTransient(q, m, tokens)));
 }
 
 /** MLP intermediates alive at once, in units of batch·seq·intermediate elements. */
@@ -69,12 +83,12 @@ function mlpWidthFactor(arch: ModelArch): number {
 /**
  * Peak transient bytes of one no_grad forward of `tokens` new tokens (batch × new) attending over `ctx` positions,
  * following the Hugging Face eager layer code of each family (the modules named in forward.ts):
- * the residual stream and its normalised copy, plus the larger of
+ * the residual stream and its normalised copy, the buffer of a quantized matmul, plus the largest of
  * - attention: q, k, v projections and, for eager, the b × heads × new × ctx scores in the model dtype beside their
  *   fp32 softmax and its cast back (softmax(dtype=float32).to(q.dtype)) and the additive causal mask (b × new × ctx);
  *   SDPA/FlashAttention keep no score matrix, only the output;
- * - the MLP intermediates (mlpWidthFactor).
- * Then the LM head on the last position only: generate() asks for the last token's logits (transformers ≥ 4.45,
+ * - the MLP intermediates (mlpWidthFactor);
+ * - the LM head on the last position only: generate() asks for the last token's logits (transformers ≥ 4.45,
  * huggingface/transformers#31292, num_logits_to_keep / logits_to_keep = 1) and copies them to fp32 for the logits
  * processors, beside the fp32 probabilities of sampling.
  */
@@ -91,7 +105,7 @@ export function forwardTransientBytes(job: TrainingJob, batch: number, fresh: nu
   const stream = 2 * tokens * h * a;
   // the final norm runs over every position before the last one is sliced for the LM head
   const logits = batch * arch.vocab_size * (a + 4 + 4);
-  return stream + Math.max(qkv + core, mlp, logits);
+  return stream + Math.max(qkv + core, mlp, logits) + quantizedMatmulBytes(job, tokens);
 }
 
 interface Parts {
@@ -205,6 +219,7 @@ export function estimateInference(job: TrainingJob, gpu: Gpu): Estimate {
     notes: [
       'Inference: no gradients or optimizer states; activations are the largest transient of one forward (no_grad).',
       ...parts.notes,
+      ...(job.quantization ? [`Quantization ${job.quantization.method}: decoder-layer linear weights quantized; each matmul's dequantized weight (or int8 input) adds to the forward transient.`] : []),
       'Time: a compute-bound lower bound; decoding is usually limited by memory bandwidth.',
     ],
     compute: computeEstimate(job, gpu),

@@ -44,6 +44,16 @@ describe('Hugging Face generate()', () => {
     expect(p.device_used).toBe(p.total);
   });
 
+  it('4-bit NF4 weights: about a quarter of bf16 (embedding and LM head stay bf16), dequantized one matmul at a time', () => {
+    const quantization = { method: 'nf4' as const, bits: 4 as const, double_quant: true, compute_dtype: 'bf16' as const, kbit_prepared: false };
+    const q = run({ quantization });
+    const ratio = q.per_gpu.weights / run().per_gpu.weights;
+    expect(ratio).toBeGreaterThan(0.25);
+    expect(ratio).toBeLessThan(0.31);
+    // the largest dequantized weight (an 11008 × 4096 MLP projection in bf16) joins the forward transient
+    expect(q.detail.prefill_transient - run().detail.prefill_transient).toBe(11008 * 4096 * 2);
+  });
+
   it('short prompt, long generation: the peak is the full cache of prompt + new − 1 positions', () => {
     const e = run({}, { prompt_len: 16, max_new_tokens: 4000 });
     expect(e.per_gpu.kv_cache).toBe(kvBytesPerToken(llama7b, hf) * (16 + 3999) * 4);
