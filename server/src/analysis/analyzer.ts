@@ -12,6 +12,7 @@ import { QueryStore } from '../parsing/queries';
 import { TreeCache } from '../parsing/trees';
 import { Evaluator } from '../python/evaluate';
 import type { WorkspaceFiles } from '../workspace/files';
+import { DeepSpeedAnalyzer } from '../deepspeed/analysis';
 import { StatementFacts } from '../python/statement-facts';
 import { applyDirectives } from './directives';
 import { enableGradientCheckpointingEdits } from './edits';
@@ -42,10 +43,12 @@ export async function createAnalyzer(assets: Partial<Assets> = {}): Promise<Anal
   const parser = new Parser();
   parser.setLanguage(languages.python);
   const trees = new TreeCache(parser, () => new StatementFacts(queries));
+  const deepspeed = new DeepSpeedAnalyzer(languages);
 
   return {
     queries,
-    analyze(doc, settings) {
+    analyze(doc, settings, files) {
+      if (isJson(doc.uri)) return deepspeed.analyze(doc, { settings, gpu: resolveGpu(settings.gpu), files, analyzeScript: (d, st) => (this as Analyzer).analyze(d, st, files) });
       if (!isPython(doc.uri)) return notAScript(doc.uri, resolveGpu(settings.gpu));
       const { tree, state: statementFacts } = trees.parse(doc.uri, doc.text);
       const facts = statementFacts.extract(tree, doc.text);
@@ -74,13 +77,18 @@ export async function createAnalyzer(assets: Partial<Assets> = {}): Promise<Anal
     dispose() {
       trees.dispose();
       parser.delete();
+      deepspeed.dispose();
     },
   };
 }
 
-/** DeepSpeed JSON gets its own analysis in a later version; until then it yields nothing. */
+/** JSON documents are DeepSpeed configs (or nothing TrainLens reads): server/src/deepspeed/. */
+function isJson(uri: string): boolean {
+  return /\.json$/i.test(uri);
+}
+
 function isPython(uri: string): boolean {
-  return !/\.json$/i.test(uri);
+  return !isJson(uri);
 }
 
 function notAScript(file: string, gpu: Gpu): Analysis {

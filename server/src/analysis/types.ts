@@ -4,6 +4,7 @@
  * Positions are LSP-style: 0-based line, 0-based UTF-16 character.
  */
 import type { Estimate, Gpu, TrainingJob } from '../../../estimator/src/types';
+import type { ConfigView } from '../deepspeed/view';
 
 export interface Position { line: number; character: number }
 export interface Range { start: Position; end: Position }
@@ -41,6 +42,9 @@ export interface Fix {
   edits: TextEdit[];
 }
 
+/** A quick fix that only edits text (rename a deprecated key, remove a block): no memory effect to report. */
+export interface EditFix { id: string; title: string; edits: TextEdit[] }
+
 export interface Finding {
   /** Stable code, e.g. "TL001". */
   code: string;
@@ -66,7 +70,16 @@ export interface Analysis {
   /** Human sentences: "sequence length 2048 assumed: not found". */
   assumptions: string[];
   anchors: HoverAnchor[];
+  /** Quick fixes without a memory effect; findings name them in fixIds like `fixes`. */
+  editFixes?: EditFix[];
+  /** A DeepSpeed config: its hovers and completions (server/src/deepspeed/view.ts). */
+  config?: ConfigView;
 }
 
 /** GPU settings: from the editor or CLI flags, overridden by `# trainlens: gpu=... gpus=...`. */
-export interface AnalysisSettings { gpu: string; gpus: number }
+export interface AnalysisSettings {
+  gpu: string;
+  gpus: number;
+  /** A whole launch command for the script (`torchrun --nproc_per_node 4 train.py --lr ...`): overrides launchers found in the workspace. */
+  command?: string;
+}

@@ -10,7 +10,7 @@ import {
   type Diagnostic,
   type WorkspaceEdit,
 } from 'vscode-languageserver';
-import type { Analysis, Fix } from '../analysis/types';
+import type { Analysis, EditFix } from '../analysis/types';
 import { fixIdsOf } from './diagnostics';
 
 export interface DocumentVersion { uri: string; version: number }
@@ -22,8 +22,8 @@ export function quickFixes(
   versionedEdits: boolean,
 ): CodeAction[] {
   if (context.only && !context.only.some(includesQuickFix)) return [];
-  const fixes = new Map(analysis.fixes.map((fix) => [fix.id, fix]));
-  const diagnosticsByFix = new Map<Fix, Diagnostic[]>();
+  const fixes = new Map<string, EditFix>([...analysis.fixes, ...(analysis.editFixes ?? [])].map((fix) => [fix.id, fix]));
+  const diagnosticsByFix = new Map<EditFix, Diagnostic[]>();
   for (const diagnostic of context.diagnostics) {
     for (const id of fixIdsOf(diagnostic)) {
       const fix = fixes.get(id);
@@ -45,7 +45,7 @@ function includesQuickFix(kind: string): boolean {
 }
 
 /** A versioned edit where the client supports one, so a stale fix is refused rather than misapplied. */
-function workspaceEdit(fix: Fix, document: DocumentVersion, versioned: boolean): WorkspaceEdit {
+function workspaceEdit(fix: EditFix, document: DocumentVersion, versioned: boolean): WorkspaceEdit {
   return versioned
     ? { documentChanges: [{ textDocument: { uri: document.uri, version: document.version }, edits: fix.edits }] }
     : { changes: { [document.uri]: fix.edits } };

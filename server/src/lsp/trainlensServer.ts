@@ -13,8 +13,10 @@ import {
   type ServerCapabilities,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { WorkspaceFiles } from '../workspace/files';
 import { AnalysisStore, type DocumentAnalyzer } from './analyses';
 import { quickFixes } from './codeActions';
+import { configCompletions, configHover, withWorkspaceFiles, workspaceFilesOf } from './configFeatures';
 import { DocumentSettings } from './documentSettings';
 import { hoverAt } from './hover';
 import { WorkspaceSummaryRequest } from './protocol';
@@ -31,13 +33,15 @@ export class TrainLensServer {
 
   /** The workspace folders' URIs, from initialize (for the workspace summary). */
   private folders: string[] = [];
+  /** What analyses may read: the workspace folders (and the HF cache). */
+  private files: WorkspaceFiles | undefined;
 
   constructor(private readonly connection: Connection, private readonly analyzer: Promise<DocumentAnalyzer>) {
     analyzer.catch((err: unknown) =>
       connection.console.error(`TrainLens: the analyzer did not start: ${err instanceof Error ? err.stack : String(err)}`),
     );
     this.settings = new DocumentSettings(connection, () => this.clientCapabilities.workspace?.configuration === true);
-    this.store = new AnalysisStore(analyzer, (message) => connection.console.error(message));
+    this.store = new AnalysisStore(analyzer.then((a) => withWorkspaceFiles(a, () => this.files)), (message) => connection.console.error(message));
     this.validation = new Validation(connection, this.documents, this.settings, this.store);
   }
 
@@ -45,6 +49,7 @@ export class TrainLensServer {
     return {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
       hoverProvider: true,
+      completionProvider: { triggerCharacters: ['"', ':'] },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
     };
   }
@@ -55,6 +60,7 @@ export class TrainLensServer {
     connection.onInitialize((params) => {
       this.clientCapabilities = params.capabilities;
       this.folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+      this.files = workspaceFilesOf(this.folders);
       return { capabilities: this.capabilities(), serverInfo: { name: 'TrainLens' } };
     });
     connection.onInitialized(() => {
@@ -74,8 +80,10 @@ export class TrainLensServer {
     });
     connection.onHover(async ({ textDocument, position }) => {
       const result = await this.analysisOf(textDocument.uri);
-      return result?.analysis ? hoverAt(result.analysis, position) : null;
+      if (!result?.analysis) return null;
+      return result.analysis.config ? configHover(result.analysis, position) : hoverAt(result.analysis, position);
     });
+    connection.onCompletion(async ({ textDocument, position }) => configCompletions((await this.analysisOf(textDocument.uri))?.analysis, position));
     connection.onCodeAction(async ({ textDocument, context }) => {
       const result = await this.analysisOf(textDocument.uri);
       if (!result?.analysis) return [];
