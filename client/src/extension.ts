@@ -1,20 +1,30 @@
-/** VS Code entry point: the TrainLens output channel, status bar, language client and commands. */
+/** VS Code entry point: the TrainLens output channel, status bar, language client, workspace view and commands. */
 import { commands, window, type ExtensionContext } from 'vscode';
+import { WorkspaceSummaryRequest } from '../../server/src/lsp/protocol';
+import { registerFirstRunCommands } from './firstRun';
 import { ServerController } from './serverController';
 import { MemoryStatusBar } from './statusBar';
+import { WorkspaceView } from './workspaceView';
 
 let controller: ServerController | undefined;
 
 export async function activate(context: ExtensionContext): Promise<void> {
   const output = window.createOutputChannel('TrainLens', { log: true });
   const statusBar = new MemoryStatusBar();
-  controller = new ServerController(context, output, statusBar);
+  const server = new ServerController(context, output, statusBar);
+  controller = server;
+  const view = new WorkspaceView(() => server.request(WorkspaceSummaryRequest));
   context.subscriptions.push(
     output,
     statusBar,
-    commands.registerCommand('trainlens.restartServer', () => controller?.restart()),
+    view,
+    ...registerFirstRunCommands(context),
+    commands.registerCommand('trainlens.restartServer', async () => {
+      await server.restart();
+      view.refresh();
+    }),
   );
-  await controller.start();
+  await server.start();
 }
 
 export async function deactivate(): Promise<void> {

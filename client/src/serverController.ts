@@ -3,7 +3,7 @@
  * at most one more waits), and reports a failed start in the TrainLens output instead of looping.
  */
 import { window, type ExtensionContext, type LogOutputChannel } from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
+import type { LanguageClient, RequestType0 } from 'vscode-languageclient/node';
 import { StatusNotification } from '../../server/src/lsp/protocol';
 import { createLanguageClient } from './languageClient';
 import type { MemoryStatusBar } from './statusBar';
@@ -37,6 +37,13 @@ export class ServerController {
       this.lifecycle = restart;
     }
     return this.queuedRestart;
+  }
+
+  /** Sends a request to the server once a start or restart in progress has finished. */
+  async request<R>(type: RequestType0<R, void>): Promise<R> {
+    await this.lifecycle;
+    if (!this.client?.isRunning()) throw new Error('the TrainLens server is not running (see the TrainLens output)');
+    return this.client.sendRequest(type);
   }
 
   stop(): Promise<void> {

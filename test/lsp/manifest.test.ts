@@ -25,7 +25,7 @@ describe('package.json contributes', () => {
 
   it('activates on Python and JSON and contributes the restart command', () => {
     expect(manifest.activationEvents).toEqual(['onLanguage:python', 'onLanguage:json']);
-    expect(manifest.contributes.commands.map((c: { command: string }) => c.command)).toEqual(['trainlens.restartServer']);
+    expect(manifest.contributes.commands.map((c: { command: string }) => c.command)).toContain('trainlens.restartServer');
   });
 });
 
