@@ -59,8 +59,8 @@ export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, 
   const arch = model?.arch;
   const ds = findDeepSpeed(ctx);
   const quant = quantization(ctx, model);
-  const micro_batch = microBatch(ctx);
-  const grad_accum = gradAccum(ctx);
+  const micro_batch = microBatch(ctx, ds.found);
+  const grad_accum = gradAccum(ctx, ds.found);
   const seq_len = seqLen(ctx, arch?.max_position_embeddings);
   const prec = precision(ctx, model, ds.found, !!quant);
   const job: TrainingJob | null = arch ? {

@@ -1,30 +1,54 @@
 /**
- * The YAML subset that `accelerate config` writes: nested block mappings of scalars (strings,
- * numbers, booleans, null), comments and blank lines. Anything else (lists, anchors, flow
- * collections, multi-line strings) is skipped, not guessed.
+ * The YAML subset that `accelerate config` and YAML-driven trainers (axolotl, LLaMA-Factory,
+ * torchtune) write: nested block mappings, block sequences of scalars, scalars (strings, numbers,
+ * booleans, null), comments. Anchors, flow collections and multi-line strings are skipped, not
+ * guessed. Each key's 0-based line is kept, by dotted path, for diagnostics.
  */
 export type YamlScalar = string | number | boolean | null;
-export interface YamlMap { [key: string]: YamlScalar | YamlMap }
+export type YamlValue = YamlScalar | YamlScalar[] | YamlMap;
+export interface YamlMap { [key: string]: YamlValue }
+
+export interface YamlDocument { root: YamlMap; lines: Map<string, number> }
 
 export function readYamlMap(text: string): YamlMap {
+  return readYamlDocument(text).root;
+}
+
+export function readYamlDocument(text: string): YamlDocument {
   const root: YamlMap = {};
-  const stack: { indent: number; map: YamlMap }[] = [{ indent: -1, map: root }];
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.replace(/\s+#.*$/, '');
+  const lines = new Map<string, number>();
+  const stack: { indent: number; map: YamlMap; path: string }[] = [{ indent: -1, map: root, path: '' }];
+  let open: { parent: YamlMap; key: string; indent: number } | undefined;
+  text.split(/\r?\n/).forEach((raw, row) => {
+    const line = raw.replace(/(^|\s+)#.*$/, '');
+    if (!line.trim()) return;
+    const item = /^(\s*)-\s+(.*)$/.exec(line);
+    if (item && open && item[1].length >= open.indent) {
+      const current = open.parent[open.key];
+      const list = Array.isArray(current) ? current : [];
+      list.push(scalar(item[2]));
+      open.parent[open.key] = list;
+      return;
+    }
     const m = /^(\s*)([A-Za-z0-9_.-]+)\s*:\s*(.*)$/.exec(line);
-    if (!m || line.trimStart().startsWith('#')) continue;
+    if (!m) return;
     const indent = m[1].length;
     while (stack.length > 1 && stack[stack.length - 1].indent >= indent) stack.pop();
-    const parent = stack[stack.length - 1].map;
+    const { map: parent, path } = stack[stack.length - 1];
+    const key = m[2];
+    const keyPath = path ? `${path}.${key}` : key;
+    lines.set(keyPath, row);
     if (m[3] === '') {
       const child: YamlMap = {};
-      parent[m[2]] = child;
-      stack.push({ indent, map: child });
+      parent[key] = child;
+      stack.push({ indent, map: child, path: keyPath });
+      open = { parent, key, indent };
     } else {
-      parent[m[2]] = scalar(m[3]);
+      parent[key] = scalar(m[3]);
+      open = undefined;
     }
-  }
-  return root;
+  });
+  return { root, lines };
 }
 
 function scalar(text: string): YamlScalar {

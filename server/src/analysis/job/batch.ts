@@ -2,21 +2,29 @@
 import { callsNamed } from '../../python/facts';
 import { keyword, type KeywordValue } from '../../python/call-args';
 import { JobContext, positional } from './context';
+import type { DeepSpeedSource } from './deepspeed';
 
-export function microBatch(ctx: JobContext): number {
+/** `train_micro_batch_size_per_gpu` / `gradient_accumulation_steps` of a DeepSpeed config, when numbers. */
+function fromDeepSpeed(ds: DeepSpeedSource | undefined, key: 'micro_batch' | 'grad_accum'): KeywordValue | undefined {
+  const v = ds?.settings[key];
+  return typeof v === 'number' && ds ? { site: ds.site, value: { ok: true, value: v, node: ds.site, via: [`DeepSpeed config ${ds.label}`] } } : undefined;
+}
+
+export function microBatch(ctx: JobContext, ds?: DeepSpeedSource): number {
   const fromArgs = ctx.taKeyword('per_device_train_batch_size');
   if (fromArgs || ctx.hasTrainingArgs) {
     ctx.sites.microBatch = fromArgs;
     return ctx.number('micro_batch', fromArgs, 8, 'TrainingArguments default per_device_train_batch_size=8');
   }
   const loader = callsNamed(ctx.facts, 'DataLoader')[0];
-  const arg = loader ? keyword(ctx.ev, loader, 'batch_size') ?? positional(ctx.ev, loader, 1) : undefined;
+  const arg = fromDeepSpeed(ds, 'micro_batch') ?? (loader ? keyword(ctx.ev, loader, 'batch_size') ?? positional(ctx.ev, loader, 1) : undefined);
   ctx.sites.microBatch = arg;
   return ctx.number('micro_batch', arg, 1, loader ? 'DataLoader default batch_size=1' : 'no TrainingArguments or DataLoader found; 1 assumed');
 }
 
-export function gradAccum(ctx: JobContext): number {
-  return ctx.number('grad_accum', ctx.taKeyword('gradient_accumulation_steps') ?? accumulationVariable(ctx), 1,
+export function gradAccum(ctx: JobContext, ds?: DeepSpeedSource): number {
+  const fromDs = ctx.hasTrainingArgs ? undefined : fromDeepSpeed(ds, 'grad_accum');
+  return ctx.number('grad_accum', ctx.taKeyword('gradient_accumulation_steps') ?? fromDs ?? accumulationVariable(ctx), 1,
     ctx.hasTrainingArgs ? 'TrainingArguments default gradient_accumulation_steps=1' : 'no TrainingArguments; a loop without accumulation assumed');
 }
 

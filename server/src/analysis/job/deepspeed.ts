@@ -3,6 +3,7 @@
  * `deepspeed.initialize(config=...)`, as a dict literal or a path to a JSON file read from the
  * workspace (relative to the script, then the workspace roots).
  */
+import type { Node } from 'web-tree-sitter';
 import { interpretDeepSpeedConfig, type DeepSpeedSettings } from '../../deepspeed/interpret';
 import { callsNamed } from '../../python/facts';
 import { isDict } from '../../python/evaluate';
@@ -20,6 +21,8 @@ export interface DeepSpeedSource {
   label: string;
   /** The file, when the config is a JSON file. */
   uri?: string;
+  /** The script text that names the config. */
+  site: Node;
 }
 
 /** A config named but not read: the reason (shown as an assumption and, for a path, as a diagnostic). */
@@ -36,7 +39,7 @@ export function findDeepSpeed(ctx: JobContext): { found?: DeepSpeedSource; probl
     const unread: string[] = [];
     const settings = interpretDeepSpeedConfig(toPlain(ctx.ev, value, unread));
     if (unread.length) settings.problems.push(`keys not read statically: ${unread.join(', ')}`);
-    return { found: { settings, source: { file: ctx.file, range }, label: `dict at line ${arg.value.node.startPosition.row + 1}` } };
+    return { found: { settings, source: { file: ctx.file, range }, label: `dict at line ${arg.value.node.startPosition.row + 1}`, site: arg.site } };
   }
   if (typeof value !== 'string') return { problem: { reason: `DeepSpeed config \`${arg.site.text}\` is neither a dict nor a path`, range } };
   if (!ctx.files) return { problem: { reason: `DeepSpeed config ${value} not read (no workspace access)`, range } };
@@ -49,7 +52,7 @@ export function findDeepSpeed(ctx: JobContext): { found?: DeepSpeedSource; probl
     return { problem: { reason: `DeepSpeed config ${value} is not valid JSON: ${(err as Error).message}`, range } };
   }
   const settings = interpretDeepSpeedConfig(parsed as Parameters<typeof interpretDeepSpeedConfig>[0]);
-  return { found: { settings, source: { file: ctx.file, range }, label: value, uri: read.uri } };
+  return { found: { settings, source: { file: ctx.file, range }, label: value, uri: read.uri, site: arg.site } };
 }
 
 /** DeepSpeed's own loader accepts `//` and `/* *\/` comments (hjson-like); JSON.parse does not. */

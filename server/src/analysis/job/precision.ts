@@ -33,8 +33,11 @@ export function precision(ctx: JobContext, model: ModelSource | undefined, ds: D
   for (const [flag, h] of [[bf16, 'bf16'], [fp16, 'fp16']] as const) {
     if (flag?.value.ok && flag.value.value === true) {
       ctx.anchors.push({ kind: 'argument', field: 'precision', range: rangeOf(flag.site) });
-      ctx.values.precision = known(ctx.file, `${h}-mixed`, flag.value);
-      return { precision: `${h}-mixed`, amp_style: 'autocast' };
+      // With a DeepSpeed config whose precision block says "auto", HF fills it from this flag and
+      // DeepSpeed's engine then keeps half weights with an fp32 master copy (transformers integrations/deepspeed.py).
+      const amp_style = ds?.settings.half_auto ? 'master_weights' : 'autocast';
+      ctx.values.precision = { ...known(ctx.file, `${h}-mixed`, flag.value), ...(ds?.settings.half_auto ? { reason: `${h}=True fills the DeepSpeed config's "auto" (${ds.label})` } : {}) };
+      return { precision: `${h}-mixed`, amp_style };
     }
   }
   const accelerator = callsNamed(ctx.facts, 'Accelerator')[0];
