@@ -24,13 +24,13 @@ import { zeroShare } from '../../estimator/src/sharding/zero';
 import type { TrainingJob, ZeroConfig } from '../../estimator/src/types';
 import { TEST_GPU } from './cases';
 
-const NO_PARAMS: RankParams = { stage: 'only', layers: 1, base: 0, adapter: 0, per_layer: 0, root: 0, largest_module: 0, persistent: 0 };
+const NO_PARAMS: RankParams = { stage: 'only', layers: 1, base: 0, adapter: 0, per_layer: 0, root: 0, experts: 0, largest_module: 0, persistent: 0 };
 
 describe('ZeRO paper, Figure 1: Ψ = 7.5B, K = 12, N_d = 64', () => {
   const psi = 7.5e9;
   // the paper's mixed-precision Adam: 2Ψ fp16 parameters, 2Ψ fp16 gradients, KΨ optimizer states (fp32 master included)
   const replica: ReplicaStates = {
-    weights: 2 * psi, grads: 2 * psi, master_grads: 0, optimizer_states: 12 * psi, weight_bytes: 2, compute_bytes: 2, params: NO_PARAMS,
+    weights: 2 * psi, grads: 2 * psi, master_grads: 0, optimizer_states: 12 * psi, weight_bytes: 2, compute_bytes: 2, params: NO_PARAMS, expert_group: 64,
   };
   const modelStatesGB = (stage: ZeroConfig['stage']) => {
     const s = zeroShare({ stage, offload_optimizer: 'none', offload_param: 'none' }, replica, 64);

@@ -139,6 +139,14 @@ describe('model parallel', () => {
     const one = rankParams(mixtral, null, d, 'only');
     expect(all.per_layer - one.per_layer).toBe(7 * 3 * 4096 * 14336);
   });
+  it('ZeRO shards expert states over data / expert ranks: EP=8 on 8 GPUs keeps what sharding 8 experts over 8 keeps', () => {
+    const mixtral: ModelArch = { ...llama7b, intermediate_size: 14336, num_kv_heads: 8, num_experts: 8, experts_per_token: 2 };
+    const j = { model: mixtral, zero: zero({ stage: 2 }) };
+    const noEp = est(j);
+    const ep8 = est({ ...j, parallel: par({ expert: 8 }) });
+    expect(Math.abs(ep8.per_gpu.optimizer_states / noEp.per_gpu.optimizer_states - 1)).toBeLessThan(1e-9);
+    expect(noEp.per_gpu.weights - ep8.per_gpu.weights).toBe(2 * 32 * 7 * 3 * 4096 * 14336);
+  });
 });
 
 describe('batch and bad input', () => {

@@ -18,7 +18,7 @@
  * CPUOffload(offload_params=True) keeps the sharded parameters, their gradients and the optimizer step on the CPU.
  */
 import type { FsdpConfig } from '../types';
-import type { DpShare, ReplicaStates } from './states';
+import { shardOf, type DpShare, type ReplicaStates } from './states';
 
 /** GPUs per node assumed for HYBRID_SHARD when the job does not say (8-GPU nodes: DGX A100/H100, p4d/p5). */
 export const DEFAULT_GPUS_PER_NODE = 8;
@@ -41,9 +41,9 @@ export function fsdpShare(f: FsdpConfig, s: ReplicaStates, dp: number): DpShare 
   else if (f.strategy === 'NO_SHARD') unitParams = c !== s.weight_bytes ? p.base + p.adapter : 0;
   else if (n > 1 || c !== s.weight_bytes) unitParams = p.root + Math.min(2, p.layers) * p.per_layer;
   const unitGrads = f.strategy === 'NO_SHARD' ? 0 : p.per_layer;
-  const weights = s.weights / n;
-  const gradients = (s.grads + s.master_grads) / n;
-  const optimizer = s.optimizer_states / n;
+  const weights = shardOf(s.weights, s, n);
+  const gradients = shardOf(s.grads + s.master_grads, s, n);
+  const optimizer = shardOf(s.optimizer_states, s, n);
   const offload = f.cpu_offload;
   return {
     weights: offload ? 0 : weights,

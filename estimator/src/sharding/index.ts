@@ -59,6 +59,7 @@ function stageMemory(job: TrainingJob, plan: PrecisionPlan, state: StateBytes, a
     weight_bytes: state.weights / fullParams,
     compute_bytes: plan.param === 'half' || plan.autocast ? 2 : 4,
     params: rank,
+    expert_group: Math.max(1, Math.floor(d.dp / d.ep)),
   };
   const dp = job.zero ? zeroShare(job.zero, replica, d.dp) : job.fsdp ? fsdpShare(job.fsdp, replica, d.dp) : ddpShare(replica, d.dp);
   const acts = rankActivations(job, act, d, stage, rank.layers / job.model.num_layers, trainShare);

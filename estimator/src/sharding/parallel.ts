@@ -92,6 +92,8 @@ export interface RankParams {
   per_layer: number;
   /** Parameters outside the decoder layers (FSDP's root unit: embeddings, final norm, output layer). */
   root: number;
+  /** Expert parameters on the rank (part of `base`). */
+  experts: number;
   /** The largest single module (DeepSpeed ZeRO-3 fetches parameters module by module). */
   largest_module: number;
   /** Parameters in tensors smaller than the ZeRO-3 persistence threshold (kept whole on every rank). */
@@ -113,7 +115,7 @@ function normTensors(arch: ModelArch): number[] {
 }
 
 /** Modules (each a list of tensor sizes) of one decoder layer on a rank. */
-function layerModules(arch: ModelArch, d: Degrees): number[][] {
+function layerModules(arch: ModelArch, d: Degrees): { modules: number[][]; experts: number } {
   const moe = moeLayerParams(arch);
   const linears = layerLinears(arch).filter((m) => !moe || !MLP.test(m.name));
   const modules = linears.map((m) => linearTensors(m, d.tp));
@@ -122,8 +124,9 @@ function layerModules(arch: ModelArch, d: Degrees): number[][] {
     const experts = Math.ceil((arch.num_experts ?? 1) / d.ep);
     for (let e = 0; e < experts; e++) modules.push([Math.ceil(moe.per_expert / d.tp)]);
     modules.push([moe.router]);
+    return { modules, experts: experts * Math.ceil(moe.per_expert / d.tp) };
   }
-  return modules;
+  return { modules, experts: 0 };
 }
 
 const sum = (xs: number[]): number => xs.reduce((s, x) => s + x, 0);
@@ -140,7 +143,7 @@ export function rankParams(arch: ModelArch, peft: PeftConfig | null, d: Degrees,
     // an untied head is its own matrix; tied, it is the embedding (counted above) unless PP puts it on another stage
     if (!arch.tie_word_embeddings || stage === 'last') root.push([wordEmbedding]);
   }
-  const layer = layerModules(arch, d);
+  const { modules: layer, experts } = layerModules(arch, d);
   const layers = Math.ceil(arch.num_layers / d.pp);
   const perLayer = sum(layer.map(sum));
   const rootParams = sum(root.map(sum));
@@ -153,6 +156,7 @@ export function rankParams(arch: ModelArch, peft: PeftConfig | null, d: Degrees,
     // PEFT parameters (adapters, prompt encoders, modules_to_save copies), spread like the layers they sit in
     adapter: Math.ceil(((counts.total - counts.by_module.embeddings - counts.by_module.layers - counts.by_module.final_norm - counts.by_module.lm_head) * layers) / arch.num_layers / d.tp),
     per_layer: perLayer,
+    experts: layers * experts,
     root: rootParams,
     largest_module: Math.max(...[...root, ...layer].map(sum)),
     persistent: persistentOf(root) + layers * persistentOf(layer),

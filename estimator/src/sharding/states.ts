@@ -18,6 +18,19 @@ export interface ReplicaStates {
   /** Bytes per parameter of the dtype the forward computes in (FSDP's unsharded parameters). */
   compute_bytes: number;
   params: RankParams;
+  /** Data-parallel ranks an expert's states are sharded over: data-parallel size / expert-parallel size. */
+  expert_group: number;
+}
+
+/**
+ * What one rank keeps of `bytes` of model states sharded over `n` ranks: dense parameters over all n, expert
+ * parameters over their expert-data-parallel group (DeepSpeed-MoE puts expert parameters in their own groups,
+ * partitioned over dp / ep ranks: deepspeed/moe/utils.py split_params_into_different_moe_groups_for_optimizer).
+ */
+export function shardOf(bytes: number, s: ReplicaStates, n: number): number {
+  const total = s.params.base + s.params.adapter;
+  const expert = total > 0 ? s.params.experts / total : 0;
+  return (bytes * (1 - expert)) / n + (bytes * expert) / Math.max(1, Math.min(n, s.expert_group));
 }
 
 /** Per-GPU bytes after data-parallel sharding. `buffers` are communication buffers and gathered parameters. */

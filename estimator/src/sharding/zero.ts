@@ -30,7 +30,7 @@
  * elements of pinned swap buffers (deepspeed/runtime/zero/offload_config.py, swap_tensor/partitioned_param_swapper.py).
  */
 import type { ZeroConfig } from '../types';
-import type { DpShare, ReplicaStates } from './states';
+import { shardOf, type DpShare, type ReplicaStates } from './states';
 
 /** DeepSpeed defaults, in elements (deepspeed/runtime/zero/config.py, offload_config.py). */
 export const ZERO_DEFAULTS = {
@@ -46,7 +46,7 @@ export function zeroShare(z: ZeroConfig, s: ReplicaStates, dp: number): DpShare 
   const notes: string[] = [];
   const n = Math.max(1, dp);
   const stage = z.stage;
-  const part = (bytes: number, from: number) => (stage >= from ? bytes / n : bytes);
+  const part = (bytes: number, from: number) => (stage >= from ? shardOf(bytes, s, n) : bytes);
   const offOpt = stage >= 1 && z.offload_optimizer !== 'none';
   const offParam = stage === 3 && z.offload_param !== 'none';
   if (z.offload_param !== 'none' && stage < 3) notes.push('ZeRO offload_param only applies to stage 3; DeepSpeed ignores it here.');
@@ -56,10 +56,10 @@ export function zeroShare(z: ZeroConfig, s: ReplicaStates, dp: number): DpShare 
   // stage 3 keeps only the 16-bit gradient partition through backward and replaces it by the fp32 one at the
   // step (stage3.py _prepare_fp32_grad_for_sub_group flattens, then releases the 16-bit gradients): the larger of
   // the two is held, as in DeepSpeed's own 18Ψ/N
-  const masterGrads = stage === 3 && !offOpt ? Math.max(0, s.master_grads - s.grads) / n : part(s.master_grads, 1);
+  const masterGrads = stage === 3 && !offOpt ? shardOf(Math.max(0, s.master_grads - s.grads), s, n) : part(s.master_grads, 1);
   const gradBytes = s.weight_bytes;
   const persistentBytes = stage === 3 ? s.params.persistent * s.weight_bytes : 0;
-  const weightsShard = stage === 3 ? (s.weights - persistentBytes) / n + persistentBytes : s.weights;
+  const weightsShard = stage === 3 ? shardOf(s.weights - persistentBytes, s, n) + persistentBytes : s.weights;
   // with offload, stage 2 moves each reduced 16-bit gradient partition to the host at once
   const halfGrads = offOpt && stage >= 2 ? 0 : part(s.grads, 2);
 
@@ -84,7 +84,7 @@ export function zeroShare(z: ZeroConfig, s: ReplicaStates, dp: number): DpShare 
   if (offOpt) {
     // the partition's gradients are reduced into an fp32 CPU buffer (the master gradient when there is one);
     // NVMe takes the optimizer states, the gradients stay in CPU memory
-    const grads = s.master_grads > 0 ? masterGrads : s.grads / n;
+    const grads = s.master_grads > 0 ? masterGrads : shardOf(s.grads, s, n);
     host.cpu_bytes += grads + (z.offload_optimizer === 'cpu' ? optimizer : 0);
     host.nvme_bytes += z.offload_optimizer === 'nvme' ? optimizer : 0;
   }
