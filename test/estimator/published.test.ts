@@ -134,11 +134,11 @@ describe('Mixtral 8x7B: 46.7B parameters, 12.9B active', () => {
     expect(Math.abs(e.params.total / 1e9 - 46.7)).toBeLessThan(0.05);
     expect(Math.abs(e.params.active! / 1e9 - 12.9)).toBeLessThan(0.05);
     expect(e.per_gpu.weights).toBeGreaterThan((2 * 46.6e9) / 8);
-    expect(rankParams(mixtral, null, SINGLE, 'only').base).toBe(e.params.total);
+    expect(rankParams(mixtral, 0, SINGLE, 'only').base).toBe(e.params.total);
   });
   it('expert parallel over 8 ranks leaves one expert per layer on each', () => {
     const d = parallelDegrees({ ...job, parallel: { tensor: 1, pipeline: 1, sequence_parallel: false, expert: 8, pipeline_schedule: '1f1b', pipeline_micro_batches: 1 } }).degrees;
     const perExpert = 3 * 4096 * 14336;
-    expect(rankParams(mixtral, null, SINGLE, 'only').base - rankParams(mixtral, null, d, 'only').base).toBe(32 * 7 * perExpert);
+    expect(rankParams(mixtral, 0, SINGLE, 'only').base - rankParams(mixtral, 0, d, 'only').base).toBe(32 * 7 * perExpert);
   });
 });

@@ -86,7 +86,7 @@ describe('data parallel: DDP, ZeRO, FSDP', () => {
   });
   it('FSDP FULL_SHARD gathers the root unit and two layers in half precision, and one layer of gradients', () => {
     const e = est({ fsdp: fsdp({}), amp_style: 'autocast' });
-    const layer = rankParams(llama7b, null, SINGLE, 'only').per_layer;
+    const layer = rankParams(llama7b, 0, SINGLE, 'only').per_layer;
     const root = 2 * 32000 * 4096 + 4096;
     expect(e.detail.fsdp_unsharded_params).toBe(2 * (root + 2 * layer));
     expect(e.detail.fsdp_unsharded_grads).toBe(2 * layer);
@@ -106,10 +106,10 @@ describe('data parallel: DDP, ZeRO, FSDP', () => {
 describe('model parallel', () => {
   it('TP splits linears and embeddings, replicates norms', () => {
     const d = parallelDegrees({ ...job, parallel: par({ tensor: 2 }) }).degrees;
-    const r = rankParams(llama7b, null, d, 'only');
+    const r = rankParams(llama7b, 0, d, 'only');
     const linears = 4 * 4096 * 4096 + 3 * 4096 * 11008;
     expect(r.base).toBe(32000 * 4096 + 4096 + 32 * (linears / 2 + 2 * 4096));
-    expect(rankParams(llama7b, null, SINGLE, 'only').base).toBe(PSI);
+    expect(rankParams(llama7b, 0, SINGLE, 'only').base).toBe(PSI);
   });
   it('sequence parallelism splits what TP alone keeps whole', () => {
     const tp = est({ gpus: 8, parallel: par({ tensor: 8 }) }).per_gpu.activations;
@@ -129,14 +129,14 @@ describe('model parallel', () => {
   it('the last stage keeps its own copy of tied embeddings', () => {
     const tied = { ...llama7b, tie_word_embeddings: true };
     const d = parallelDegrees({ ...job, model: tied, gpus: 2, parallel: par({ pipeline: 2 }) }).degrees;
-    expect(rankParams(tied, null, d, 'last').root).toBe(32000 * 4096 + 4096);
-    expect(rankParams(tied, null, d, 'first').root).toBe(32000 * 4096);
+    expect(rankParams(tied, 0, d, 'last').root).toBe(32000 * 4096 + 4096);
+    expect(rankParams(tied, 0, d, 'first').root).toBe(32000 * 4096);
   });
   it('expert parallelism splits the experts, not the router', () => {
     const mixtral: ModelArch = { ...llama7b, intermediate_size: 14336, num_kv_heads: 8, num_experts: 8, experts_per_token: 2 };
     const d = parallelDegrees({ ...job, model: mixtral, parallel: par({ expert: 8 }) }).degrees;
-    const all = rankParams(mixtral, null, SINGLE, 'only');
-    const one = rankParams(mixtral, null, d, 'only');
+    const all = rankParams(mixtral, 0, SINGLE, 'only');
+    const one = rankParams(mixtral, 0, d, 'only');
     expect(all.per_layer - one.per_layer).toBe(7 * 3 * 4096 * 14336);
   });
   it('ZeRO shards expert states over data / expert ranks: EP=8 on 8 GPUs keeps what sharding 8 experts over 8 keeps', () => {

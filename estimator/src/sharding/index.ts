@@ -11,7 +11,7 @@ import type { PrecisionPlan } from '../precision';
 import type { HostMemory, ParallelLayout, TrainingJob } from '../types';
 import { rankActivations } from './activation-split';
 import { fsdpShare } from './fsdp';
-import { parallelDegrees, rankParams, SINGLE, stagesOf, type Degrees, type Stage } from './parallel';
+import { parallelDegrees, peftAddedParams, rankParams, SINGLE, stagesOf, type Degrees, type Stage } from './parallel';
 import { NO_HOST, type DpShare, type ReplicaStates } from './states';
 import { ZERO_DEFAULTS, zeroShare } from './zero';
 
@@ -43,10 +43,10 @@ function ddpShare(s: ReplicaStates, dp: number): DpShare {
   };
 }
 
-function stageMemory(job: TrainingJob, plan: PrecisionPlan, state: StateBytes, act: ActivationCount, d: Degrees, stage: Stage): ShardedMemory {
+function stageMemory(job: TrainingJob, plan: PrecisionPlan, state: StateBytes, act: ActivationCount, d: Degrees, stage: Stage, peftParams: number): ShardedMemory {
   const threshold = job.zero?.stage === 3 ? (job.zero.stage3_param_persistence_threshold ?? ZERO_DEFAULTS.stage3_param_persistence_threshold) : 0;
-  const full = rankParams(job.model, job.peft, SINGLE, 'only', threshold);
-  const rank = rankParams(job.model, job.peft, d, stage, threshold);
+  const full = rankParams(job.model, peftParams, SINGLE, 'only', threshold);
+  const rank = rankParams(job.model, peftParams, d, stage, threshold);
   const fullParams = full.base + full.adapter;
   const paramShare = (rank.base + rank.adapter) / fullParams;
   const trainShare = job.peft && full.adapter > 0 ? rank.adapter / full.adapter : paramShare;
@@ -97,7 +97,8 @@ const onGpu = (m: ShardedMemory): number =>
 export function shardMemory(job: TrainingJob, plan: PrecisionPlan, state: StateBytes, act: ActivationCount): ShardedMemory {
   const { degrees, notes } = parallelDegrees(job);
   if (job.zero && job.fsdp) notes.push('Both ZeRO and FSDP are set; ZeRO is used.');
-  const stages = stagesOf(degrees).map((s) => stageMemory(job, plan, state, act, degrees, s));
+  const peftParams = peftAddedParams(job.model, job.peft);
+  const stages = stagesOf(degrees).map((s) => stageMemory(job, plan, state, act, degrees, s, peftParams));
   const worst = stages.reduce((a, b) => (onGpu(b) > onGpu(a) ? b : a));
   if (degrees.pp > 1) {
     notes.push(`Pipeline: ${degrees.pp} stages, ${degrees.schedule === 'gpipe' ? 'GPipe' : '1F1B'} schedule with ${degrees.micro_batches} micro-batches; the ${worst.layout.stage} stage (${worst.layout.layers_on_stage} layers, ${worst.layout.micro_batches_in_flight} micro-batches in flight) is the fuller one and is reported.`);

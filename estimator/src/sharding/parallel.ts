@@ -131,8 +131,15 @@ function layerModules(arch: ModelArch, d: Degrees): { modules: number[][]; exper
 
 const sum = (xs: number[]): number => xs.reduce((s, x) => s + x, 0);
 
-/** Parameters a rank of the given stage holds. */
-export function rankParams(arch: ModelArch, peft: PeftConfig | null, d: Degrees, stage: Stage, persistenceThreshold = 0): RankParams {
+/** Parameters PEFT adds to the base model (adapters, prompt encoders, modules_to_save copies). */
+export function peftAddedParams(arch: ModelArch, peft: PeftConfig | null): number {
+  if (!peft) return 0;
+  const c = countParams(arch, peft);
+  return c.total - c.by_module.embeddings - c.by_module.layers - c.by_module.final_norm - c.by_module.lm_head;
+}
+
+/** Parameters a rank of the given stage holds; `peftParams` from peftAddedParams. */
+export function rankParams(arch: ModelArch, peftParams: number, d: Degrees, stage: Stage, persistenceThreshold = 0): RankParams {
   const h = arch.hidden_size;
   const wordEmbedding = Math.ceil((arch.vocab_size * h) / d.tp);
   const positions = arch.family === 'gpt2' ? arch.max_position_embeddings : arch.family === 'opt' ? arch.max_position_embeddings + 2 : 0;
@@ -148,13 +155,12 @@ export function rankParams(arch: ModelArch, peft: PeftConfig | null, d: Degrees,
   const perLayer = sum(layer.map(sum));
   const rootParams = sum(root.map(sum));
   const persistentOf = (mods: number[][]) => sum(mods.flat().filter((n) => n < persistenceThreshold));
-  const counts = countParams(arch, peft);
   return {
     stage,
     layers,
     base: rootParams + layers * perLayer,
     // PEFT parameters (adapters, prompt encoders, modules_to_save copies), spread like the layers they sit in
-    adapter: Math.ceil(((counts.total - counts.by_module.embeddings - counts.by_module.layers - counts.by_module.final_norm - counts.by_module.lm_head) * layers) / arch.num_layers / d.tp),
+    adapter: Math.ceil((peftParams * layers) / arch.num_layers / d.tp),
     per_layer: perLayer,
     experts: layers * experts,
     root: rootParams,
