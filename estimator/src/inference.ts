@@ -151,7 +151,7 @@ function vllmParts(job: TrainingJob, inf: InferenceConfig, weights: number, gpu:
   const perToken = kvBytesPerToken(job.model, inf, tp);
   // profiling forward: max_num_batched_tokens through FlashAttention (vLLM's CUDA backend) plus sampling of
   // max_num_seqs sequences; one batch row of that many tokens has the same token count
-  const tokens = Math.min(VLLM_PROFILE_TOKENS, Math.max(maxLen, 1));
+  const tokens = VLLM_PROFILE_TOKENS;
   const profile = Math.max(
     forwardTransientBytes(job, 1, tokens, tokens, 'flash'),
     VLLM_PROFILE_SEQS * job.model.vocab_size * 4 * 2,
