@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { Analysis } from '../../server/src/analysis/types';
 import { breakdownMarkdown } from '../../server/src/render/breakdown';
 import { escapeMarkdown } from '../../server/src/render/markdown';
+import { duration, gib, whole } from '../../server/src/render/units';
+import { estimate, findGpu, findModel, type TrainingJob } from '../../estimator/src';
 import { TOY_SCRIPT, toyAnalysis } from './helpers/fakeAnalyzer';
 
 const URI = 'file:///work/train.py';
@@ -50,6 +52,53 @@ describe('breakdownMarkdown', () => {
     const markdown = breakdownMarkdown(unknown);
     expect(markdown).toContain('No memory estimate');
     expect(markdown).toContain('**Model** = unknown (unknown; from\\_pretrained(name) with name from argv)');
+  });
+});
+
+describe('breakdownMarkdown with a real estimate', () => {
+  const gpu = findGpu('A100-80GB')!;
+  const job: TrainingJob = {
+    model: findModel('meta-llama/Llama-2-7b-hf')!, micro_batch: 2, grad_accum: 8, seq_len: 2048, precision: 'bf16-mixed',
+    amp_style: 'autocast', optimizer: 'adamw', grad_checkpointing: true, attention: 'sdpa', peft: null, gpus: 8, total_steps: 1000,
+  };
+  const real = (j: TrainingJob): Analysis => ({ ...analysis, gpu, job: j, estimate: estimate(j, gpu) });
+
+  it('shows compute: FLOPs per token, step time, tokens/s at the stated utilization, the whole run', () => {
+    const a = real(job);
+    const c = a.estimate!.compute!;
+    const md = breakdownMarkdown(a);
+    expect(md).toContain(`${whole(c.tokens_per_s)} tokens/s on 8 × A100-80GB at 40% utilization of 312 TFLOP/s peak`);
+    expect(md).toContain(`${duration(c.step_time_s)} per step`);
+    expect(md).toContain('without recomputation');
+    expect(md).toContain(`Whole run: `);
+    expect(md).toContain(`${duration(c.total_time_s!)} (${whole((8 * c.total_time_s!) / 3600)} GPU hours)`);
+  });
+
+  it('shows the peaks PyTorch and nvidia-smi report when the estimator gives them, and the per-layer figures', () => {
+    const a = real(job);
+    const p = a.estimate!.per_gpu;
+    const md = breakdownMarkdown(a);
+    if (p.device_used !== undefined) expect(md).toContain(`| Device used (\`nvidia-smi\`) | ${gib(p.device_used)} |`);
+    if (p.peak_allocated !== undefined) expect(md).toContain(`| Peak allocated (\`max_memory_allocated\`) | ${gib(p.peak_allocated)} |`);
+    // full checkpointing keeps layer inputs only: no formula to compare with
+    expect(md).not.toContain('Korthikanti');
+    const plain = real({ ...job, grad_checkpointing: false });
+    const d = plain.estimate!.detail;
+    if (d.korthikanti_per_layer) {
+      expect(breakdownMarkdown(plain)).toContain(
+        `Activations per layer: ${gib(d.activations_per_layer)} (op-level count); Korthikanti et al. 2022, sbh(34 + 5as/h): ${gib(d.korthikanti_per_layer)}`,
+      );
+    }
+  });
+
+  it('an inference job shows its KV cache and counts per generate() call', () => {
+    const inference = { engine: 'hf' as const, prompt_len: 1024, max_new_tokens: 512, batch: 8, kv_cache_dtype: 'bf16' as const };
+    const a = real({ ...job, precision: 'bf16', gpus: 1, total_steps: undefined, inference });
+    const md = breakdownMarkdown(a);
+    expect(md).toContain(`| KV cache | ${gib(a.estimate!.per_gpu.kv_cache!)} |`);
+    expect(md).toContain('inference with generate(), batch 8 × (1024 prompt + 512 new tokens), bf16');
+    expect(md).toContain('per generate() call');
+    expect(md).not.toContain('Whole run');
   });
 });
 

@@ -5,7 +5,7 @@ import type { Analysis, HoverAnchor } from '../analysis/types';
 import type { Estimate, MemoryComponent, TrainingJob } from '../../../estimator/src/types';
 import { bulletList, code, escapeMarkdown, table } from './markdown';
 import { provenanceLine, unknownValueLines } from './provenance';
-import { count, flops, gib } from './units';
+import { count, duration, flops, gib, whole } from './units';
 
 const COMPONENT_ROWS: [MemoryComponent, string][] = [
   ['weights', 'Weights'],
@@ -23,7 +23,11 @@ const COMPONENT_ROWS: [MemoryComponent, string][] = [
 export function breakdownMarkdown(analysis: Analysis, anchor?: HoverAnchor): string {
   const sections = [title(analysis)];
   if (analysis.estimate) {
-    sections.push(memoryTable(analysis.estimate, analysis), sizeLine(analysis.estimate));
+    sections.push(memoryTable(analysis.estimate, analysis), sizeLine(analysis.estimate, analysis.job));
+    const perLayer = perLayerLine(analysis.estimate, analysis.job);
+    if (perLayer) sections.push(perLayer);
+    const compute = computeLine(analysis.estimate, analysis);
+    if (compute) sections.push(compute);
   } else {
     sections.push('No memory estimate: TrainLens could not work out the training job in this file.');
     const unknown = unknownValueLines(analysis);
@@ -52,6 +56,11 @@ function title(analysis: Analysis): string {
 
 /** "micro-batch 4 × 2048 tokens, bf16-mixed, AdamW" plus the memory-saving switches that are on. */
 function jobSummary(job: TrainingJob): string {
+  const inf = job.inference;
+  if (inf) {
+    const engine = inf.engine === 'vllm' ? 'vLLM' : 'generate()';
+    return `inference with ${engine}, batch ${inf.batch} × (${inf.prompt_len} prompt + ${inf.max_new_tokens} new tokens), ${job.precision}`;
+  }
   const parts = [`micro-batch ${job.micro_batch} × ${job.seq_len} tokens`, job.precision, job.optimizer];
   if (job.grad_checkpointing) parts.push('gradient checkpointing');
   if (job.peft) parts.push(`LoRA r=${job.peft.r}`);
@@ -59,22 +68,71 @@ function jobSummary(job: TrainingJob): string {
 }
 
 function memoryTable(estimate: Estimate, analysis: Analysis): string {
-  const rows: [string, string][] = COMPONENT_ROWS.map(([key, label]) => [label, gib(estimate.per_gpu[key])]);
-  rows.push(['**Total per GPU**', `**${gib(estimate.per_gpu.total)}**`]);
+  const p = estimate.per_gpu;
+  const rows: [string, string][] = COMPONENT_ROWS.map(([key, label]) => [label, gib(p[key])]);
+  if (p.kv_cache !== undefined) rows.splice(4, 0, ['KV cache', gib(p.kv_cache)]);
+  rows.push(['**Total per GPU**', `**${gib(p.total)}**`]);
+  // which PyTorch / nvidia-smi figure each peak corresponds to (estimator/src/types.ts MemoryBreakdown)
+  if (p.peak_allocated !== undefined) rows.push(['Peak allocated (`max_memory_allocated`)', gib(p.peak_allocated)]);
+  if (p.peak_reserved !== undefined) rows.push(['Peak reserved (`max_memory_reserved`)', gib(p.peak_reserved)]);
+  if (p.device_used !== undefined) rows.push(['Device used (`nvidia-smi`)', gib(p.device_used)]);
   rows.push([`Capacity (${analysis.gpu.id})`, gib(estimate.capacity_bytes)]);
   rows.push(['Fits', fitsCell(estimate)]);
+  const host = estimate.host;
+  if (host && host.cpu_bytes > 0) rows.push(['Host memory for offload (CPU)', gib(host.cpu_bytes)]);
+  if (host && host.nvme_bytes > 0) rows.push(['NVMe for offload', gib(host.nvme_bytes)]);
   return table(['Memory per GPU', 'Size'], rows);
 }
 
+/** Fit is judged on what the device shows (device_used) when the estimator gives it, else on the total. */
 function fitsCell(estimate: Estimate): string {
-  const margin = Math.abs(estimate.capacity_bytes - estimate.per_gpu.total);
+  const margin = Math.abs(estimate.capacity_bytes - (estimate.per_gpu.device_used ?? estimate.per_gpu.total));
   return estimate.fits ? `✓ yes, ${gib(margin)} free` : `✗ no, ${gib(margin)} over`;
 }
 
-function sizeLine(estimate: Estimate): string {
+/**
+ * Our op-level count of one decoder layer beside Korthikanti et al. 2022's formula for the same recomputation:
+ * sbh(34 + 5as/h) without, sbh·34 with selective recomputation. Full checkpointing keeps only layer inputs, which
+ * the formula does not describe, so no line then.
+ */
+function perLayerLine(estimate: Estimate, job: TrainingJob | null): string | undefined {
+  const selective = job?.grad_checkpointing && job.checkpointing_mode === 'selective';
+  if (!job || job.inference || (job.grad_checkpointing && !selective)) return undefined;
+  const ours = estimate.detail.activations_per_layer;
+  const korthikanti = selective ? estimate.detail.korthikanti_selective_per_layer : estimate.detail.korthikanti_per_layer;
+  if (!ours || !korthikanti) return undefined;
+  return (
+    `Activations per layer: ${gib(ours)} (op-level count); ` +
+    `Korthikanti et al. 2022, ${selective ? 'sbh·34 (selective recomputation)' : 'sbh(34 + 5as/h)'}: ` +
+    `${gib(korthikanti)} (×${(ours / korthikanti).toFixed(2)})`
+  );
+}
+
+/** FLOPs per token, step time, throughput at the assumed utilization, and the whole run when its length is known. */
+function computeLine(estimate: Estimate, analysis: Analysis): string | undefined {
+  const c = estimate.compute;
+  if (!c) return undefined;
+  const gpus = analysis.job?.gpus ?? 1;
+  const unit = analysis.job?.inference ? 'generate() call' : 'step';
+  const model = c.model_flops_per_token !== undefined && c.model_flops_per_token !== c.flops_per_token
+    ? ` (${flops(c.model_flops_per_token)} without recomputation)` : '';
+  const peak = c.peak_flops_per_gpu !== undefined ? ` of ${whole(c.peak_flops_per_gpu / 1e12)} TFLOP/s peak` : '';
+  const utilization = c.hardware_utilization ?? c.mfu;
+  const lines = [
+    `Compute: ${flops(c.flops_per_token)}/token${model}; ${whole(c.tokens_per_step)} tokens per ${unit}, ` +
+      `${duration(c.step_time_s)} per ${unit}, ${whole(c.tokens_per_s)} tokens/s on ${gpus} × ${analysis.gpu.id} ` +
+      `at ${Math.round(100 * utilization)}% utilization${peak} (MFU ${Math.round(100 * c.mfu)}%)`,
+  ];
+  if (c.total_time_s !== undefined && c.total_flops !== undefined) {
+    lines.push(`Whole run: ${flops(c.total_model_flops ?? c.total_flops)}, ${duration(c.total_time_s)} (${whole((c.total_time_s / 3600) * gpus)} GPU hours)`);
+  }
+  return lines.join('  \n');
+}
+
+function sizeLine(estimate: Estimate, job: TrainingJob | null): string {
   const { total, trainable } = estimate.params;
   return (
     `Parameters: ${count(total)} (${count(trainable)} trainable); ` +
-    `${flops(estimate.flops_per_step)} per optimizer step (all GPUs)`
+    `${flops(estimate.flops_per_step)} per ${job?.inference ? 'generate() call' : 'optimizer step'} (all GPUs)`
   );
 }

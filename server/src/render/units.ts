@@ -26,3 +26,17 @@ export function flops(n: number): string {
   for (const [scale, unit] of units) if (n >= scale) return `${(n / scale).toFixed(1)} ${unit}`;
   return `${n} FLOP`;
 }
+
+/** "850 ms", "12.3 s", "4.2 min", "7.5 h", "12.4 days": a duration in the largest unit that keeps it ≥ 1. */
+export function duration(seconds: number): string {
+  if (seconds < 1) return `${(seconds * 1000).toPrecision(3)} ms`;
+  if (seconds < 120) return `${seconds.toFixed(1)} s`;
+  if (seconds < 7200) return `${(seconds / 60).toFixed(1)} min`;
+  if (seconds < 3 * 86400) return `${(seconds / 3600).toFixed(1)} h`;
+  return `${(seconds / 86400).toFixed(1)} days`;
+}
+
+/** "45,200": a rate or count with thousands separators, rounded. */
+export function whole(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
