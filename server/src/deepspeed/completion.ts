@@ -16,7 +16,7 @@ export function completionsAt(location: Location, text: string, offset: number):
   const section = specAt(path);
   if (!section?.keys) return [];
   const present = new Set(object.members.filter((m) => m !== member).map((m) => m.key));
-  const range = location.on === 'key' && member ? member.keySpan.range : rangeAt(text, offset, offset);
+  const range = location.partialKey?.range ?? (location.on === 'key' && member ? member.keySpan.range : rangeAt(text, offset, offset));
   const typingKey = location.on === 'key';
   return Object.entries(section.keys)
     .filter(([key, spec]) => !present.has(key) && !spec.deprecated && !spec.aliasOf)

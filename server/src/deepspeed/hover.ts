@@ -6,7 +6,7 @@
 import type { Gpu, TrainingJob } from '../../../estimator/src/types';
 import { code, escapeMarkdown } from '../render/markdown';
 import { gib } from '../render/units';
-import type { JsonMember, JsonNode } from './json-tree';
+import type { JsonMember, JsonNode, Span } from './json-tree';
 import { formatValue, specAt, type KeySpec } from './schema';
 import { currentVariant, stageTable, VARIANTS, type OffloadVariant } from './stages';
 import type { ConfigHover } from './view';
@@ -16,7 +16,14 @@ export interface ConfigUserJob { label: string; job: TrainingJob; gpu: Gpu }
 
 type ObjectNode = JsonNode & { kind: 'object' };
 
-export interface Location { path: string[]; object: ObjectNode; member?: JsonMember; on: 'key' | 'value' | 'object' }
+export interface Location {
+  path: string[];
+  object: ObjectNode;
+  member?: JsonMember;
+  on: 'key' | 'value' | 'object';
+  /** A key being typed without its colon yet (on: 'key', no member). */
+  partialKey?: Span;
+}
 
 /** Where an offset falls: on a member's key, on its value, or between members of an object. */
 export function locate(root: JsonNode | undefined, offset: number): Location | undefined {
@@ -25,7 +32,10 @@ export function locate(root: JsonNode | undefined, offset: number): Location | u
   let path: string[] = [];
   for (;;) {
     const member: JsonMember | undefined = object.members.find((m) => offset >= m.span.start && offset <= m.span.end);
-    if (!member) return { path, object, on: 'object' };
+    if (!member) {
+      const partialKey = object.partialKeys.find((k) => offset > k.start && offset < k.end);
+      return partialKey ? { path, object, on: 'key', partialKey } : { path, object, on: 'object' };
+    }
     if (offset <= member.keySpan.end) return { path, object, member, on: 'key' };
     const v: JsonNode | undefined = member.value;
     if (v?.kind !== 'object' || offset <= v.start || offset >= v.end) return { path, object, member, on: 'value' };

@@ -15,7 +15,7 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: s
 export interface Span { range: Range; start: number; end: number }
 
 export type JsonNode =
-  | (Span & { kind: 'object'; members: JsonMember[] })
+  | (Span & { kind: 'object'; members: JsonMember[]; partialKeys: Span[] })
   | (Span & { kind: 'array'; items: JsonNode[] })
   | (Span & { kind: 'string'; value: string })
   | (Span & { kind: 'number'; value: number; text: string })
@@ -118,7 +118,11 @@ function readValue(node: Node, doc: JsonDocument, depth: number): JsonNode | und
 
 function readObject(node: Node, span: Span, doc: JsonDocument, depth: number): JsonNode {
   const members: JsonMember[] = [];
+  const partialKeys: Span[] = [];
   for (const child of childrenOf(node)) {
+    // A key being typed (`"train_mi"` with no colon yet) is an ERROR holding a string: keep it for completion.
+    const typed = child.type === 'ERROR' ? child.namedChildren[0] : undefined;
+    if (typed?.type === 'string') partialKeys.push(spanOf(typed));
     if (child.type === 'pair') {
       const keyNode = child.childForFieldName('key');
       const valueNode = child.childForFieldName('value');
@@ -135,7 +139,7 @@ function readObject(node: Node, span: Span, doc: JsonDocument, depth: number): J
       collectTrivia(child, doc);
     } else visitTrivia(child, doc);
   }
-  return { ...span, kind: 'object', members };
+  return { ...span, kind: 'object', members, partialKeys };
 }
 
 function readArray(node: Node, span: Span, doc: JsonDocument, depth: number): JsonNode {

@@ -105,6 +105,7 @@ function checkValue(member: JsonMember, path: string[], spec: KeySpec, text: str
     return;
   }
   if (value.kind === 'object') {
+    if (name === 'optimizer.params') maxGradNorm(value, out);
     if (spec.keys) checkObject(value, path, text, out);
     else if (spec.type !== 'object' && spec.type !== 'any') out.findings.push(typeFinding(value, name, spec));
     return;
@@ -119,7 +120,6 @@ function checkValue(member: JsonMember, path: string[], spec: KeySpec, text: str
     const bounds = spec.max !== undefined ? `between ${spec.min ?? '-∞'} and ${spec.max}` : `>= ${spec.min}`;
     out.findings.push(finding('DS004', value.range, `${name} must be ${bounds}`));
   }
-  if (name === 'optimizer.params') maxGradNorm(value, out);
 }
 
 function maxGradNorm(params: JsonNode, out: ConfigFindings): void {

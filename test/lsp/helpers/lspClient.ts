@@ -5,6 +5,7 @@
  */
 import {
   CodeActionRequest,
+  CompletionRequest,
   ConfigurationRequest,
   createProtocolConnection,
   DidChangeConfigurationNotification,
@@ -18,6 +19,8 @@ import {
   PublishDiagnosticsNotification,
   ShutdownRequest,
   type CodeAction,
+  type CompletionItem,
+  type CompletionList,
   type Command,
   type Diagnostic,
   type Hover,
@@ -55,11 +58,12 @@ export class LspTestClient {
     this.connection.listen();
   }
 
-  async initialize(processId: number | null): Promise<void> {
+  /** `folders`: workspace folder URIs the server may read (none by default). */
+  async initialize(processId: number | null, folders: string[] = []): Promise<void> {
     await this.connection.sendRequest(InitializeRequest.type, {
       processId,
       rootUri: null,
-      workspaceFolders: null,
+      workspaceFolders: folders.length ? folders.map((uri) => ({ uri, name: uri.split('/').pop() ?? uri })) : null,
       capabilities: {
         workspace: { configuration: true, workspaceEdit: { documentChanges: true } },
         textDocument: {
@@ -107,6 +111,10 @@ export class LspTestClient {
 
   hover(uri: string, position: Position): Promise<Hover | null> {
     return this.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position });
+  }
+
+  completion(uri: string, position: Position): Promise<CompletionItem[] | CompletionList | null> {
+    return this.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position });
   }
 
   codeActions(uri: string, range: Range, diagnostics: Diagnostic[], only?: string[]): Promise<(CodeAction | Command)[] | null> {
