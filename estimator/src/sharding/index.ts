@@ -56,7 +56,7 @@ function stageMemory(job: TrainingJob, plan: PrecisionPlan, state: StateBytes, a
     grads: (state.gradients - masterGrads) * trainShare,
     master_grads: masterGrads * trainShare,
     optimizer_states: state.optimizer_states * trainShare,
-    weight_bytes: state.weights / fullParams,
+    weight_bytes: plan.param === 'half' ? 2 : 4,
     compute_bytes: plan.param === 'half' || plan.autocast ? 2 : 4,
     params: rank,
     expert_group: Math.max(1, Math.floor(d.dp / d.ep)),

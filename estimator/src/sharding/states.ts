@@ -13,7 +13,7 @@ export interface ReplicaStates {
   master_grads: number;
   /** Optimizer states, fp32 master weights included. */
   optimizer_states: number;
-  /** Bytes per parameter as stored (2 half, 4 fp32). */
+  /** Bytes per parameter of the parameters' dtype (2 half, 4 fp32): gathered parameters, gradient buckets. */
   weight_bytes: number;
   /** Bytes per parameter of the dtype the forward computes in (FSDP's unsharded parameters). */
   compute_bytes: number;

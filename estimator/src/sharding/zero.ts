@@ -8,7 +8,8 @@
  * (P_os+g+p) also the parameters. DeepSpeed keeps an fp32 gradient for the partition it updates
  * (deepspeed/runtime/zero/stage_1_and_2.py: `single_partition_of_fp32_groups[i].grad`; stage3.py
  * `fp32_partitioned_groups_flat[i].grad`), so the master-gradient copy is partitioned from stage 1 on, as in
- * DeepSpeed's own estimate_zero2_model_states_mem_needs (2Ψ + 18Ψ/N without offload).
+ * DeepSpeed's own estimate_zero2_model_states_mem_needs (2Ψ + 18Ψ/N without offload); stage 3 holds the 16-bit
+ * or the fp32 gradient partition, not both (see zeroShare), as in estimate_zero3_model_states_mem_needs (18Ψ/N).
  *
  * Buffers at the backward peak, with DeepSpeed's defaults (deepspeed/runtime/zero/config.py):
  * - stages 1-2 with contiguous_gradients (default true; forced on by offload): an ipg buffer of
