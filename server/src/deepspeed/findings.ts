@@ -39,8 +39,6 @@ export const CODES = {
   DS016: 'error',
   /** The job of a script that uses this config does not fit the GPU with it. */
   DS017: 'error',
-  /** A script names a DeepSpeed config that cannot be read. */
-  DS018: 'error',
 } as const satisfies Record<string, Severity>;
 
 export type ConfigCode = keyof typeof CODES;
