@@ -206,3 +206,21 @@ describe('inference scripts', () => {
     expect(a.job!.quantization).toMatchObject({ method: 'nf4', bits: 4, double_quant: true, compute_dtype: 'bf16' });
   });
 });
+
+describe('YAML-driven trainers', () => {
+  it('an axolotl config: job from its keys, the OOM error on micro_batch_size', () => {
+    const root = workspace({ 'big.yml': 'base_model: meta-llama/Llama-2-7b-hf\nadapter:\nsequence_len: 4096\nmicro_batch_size: 16\ngradient_accumulation_steps: 1\nbf16: true\noptimizer: adamw_torch\n' });
+    const path = join(root, 'big.yml');
+    const a = analyzer.analyze({ uri: pathToFileURL(path).href, text: require('node:fs').readFileSync(path, 'utf8'), version: 1 }, { gpu: 'A100-80GB', gpus: 1 }, createWorkspaceFiles([root]));
+    expect(a.job).toMatchObject({ micro_batch: 16, seq_len: 4096, precision: 'bf16-mixed', peft: null, grad_checkpointing: false });
+    const oom = a.findings.find((f) => f.code === 'TL001')!;
+    expect(oom.range.start.line).toBe(3);
+    expect(a.values.grad_checkpointing!.status).toBe('assumed');
+  });
+
+  it('YAML that is not a trainer config gives nothing', () => {
+    const a = analyzer.analyze({ uri: 'file:///w/.github/workflows/ci.yml', text: 'on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n', version: 1 }, { gpu: 'A100-80GB', gpus: 1 });
+    expect(a.job).toBeNull();
+    expect(a.findings).toEqual([]);
+  });
+});

@@ -13,13 +13,16 @@ import { TreeCache } from '../parsing/trees';
 import { Evaluator } from '../python/evaluate';
 import type { WorkspaceFiles } from '../workspace/files';
 import { DeepSpeedAnalyzer } from '../deepspeed/analysis';
+import { findLaunch } from '../launch/discover';
+import { scriptArgsOf } from '../launch/script-args';
 import { StatementFacts } from '../python/statement-facts';
 import { applyDirectives } from './directives';
+import { buildYamlJob, isTrainerYaml } from './yaml-job';
 import { enableGradientCheckpointingEdits } from './edits';
 import { scriptFindings } from './findings';
 import { gib } from '../render/units';
 import { buildScriptJob, type ScriptJob } from './script-job';
-import type { Analysis, AnalysisSettings, Fix } from './types';
+import type { Analysis, AnalysisSettings, Finding, Fix } from './types';
 
 export interface Analyzer {
   /**
@@ -49,29 +52,23 @@ export async function createAnalyzer(assets: Partial<Assets> = {}): Promise<Anal
     queries,
     analyze(doc, settings, files) {
       if (isJson(doc.uri)) return deepspeed.analyze(doc, { settings, gpu: resolveGpu(settings.gpu), files, analyzeScript: (d, st) => (this as Analyzer).analyze(d, st, files) });
+      if (isYaml(doc.uri)) {
+        const gpu = resolveGpu(settings.gpu);
+        return isTrainerYaml(doc.text) ? finish(doc, buildYamlJob(doc.text, doc.uri, settings, files), gpu, []) : notAScript(doc.uri, gpu);
+      }
       if (!isPython(doc.uri)) return notAScript(doc.uri, resolveGpu(settings.gpu));
       const { tree, state: statementFacts } = trees.parse(doc.uri, doc.text);
       const facts = statementFacts.extract(tree, doc.text);
       const directives = applyDirectives(facts.directives, settings);
       const gpu = resolveGpu(directives.settings.gpu);
-      const script = buildScriptJob(facts, new Evaluator(facts), doc.uri, directives.settings);
-      script.values.gpu = directives.from
-        ? { value: gpu.id, status: 'known', source: { file: doc.uri, range: { start: { line: directives.from.startPosition.row, character: 0 }, end: { line: directives.from.endPosition.row, character: directives.from.endPosition.column } } }, reason: '# trainlens: comment' }
-        : { value: gpu.id, status: 'known', reason: 'from settings' };
-      if (directives.from) script.values.gpus = { ...script.values.gpus!, reason: '# trainlens: comment' };
-      const estimate = script.job ? estimateJob(script.job, gpu) : null;
-      const fixes = script.job && estimate ? buildFixes(script, gpu, estimate.per_gpu.total, doc.text) : [];
-      return {
-        file: doc.uri,
-        job: script.job,
-        values: script.values,
-        gpu,
-        estimate,
-        findings: [...directives.findings, ...scriptFindings(script, estimate, gpu, fixes)],
-        fixes,
-        assumptions: script.assumptions,
-        anchors: script.anchors,
-      };
+      const launch = findLaunch(doc.uri, files, directives.settings.command, directives.launcher);
+      const evaluator = new Evaluator(facts, scriptArgsOf(launch));
+      const script = buildScriptJob(facts, evaluator, doc.uri, directives.settings, { files, launch, directives });
+      if (directives.from) {
+        const { row, column } = directives.from.endPosition;
+        script.values.gpu = { value: gpu.id, status: 'known', source: { file: doc.uri, range: { start: { line: directives.from.startPosition.row, character: 0 }, end: { line: row, character: column } } }, reason: '# trainlens: comment' };
+      }
+      return finish(doc, script, gpu, directives.findings);
     },
     close: (uri) => trees.close(uri),
     dispose() {
@@ -87,8 +84,30 @@ function isJson(uri: string): boolean {
   return /\.json$/i.test(uri);
 }
 
+function isYaml(uri: string): boolean {
+  return /\.ya?ml$/i.test(uri);
+}
+
 function isPython(uri: string): boolean {
-  return !isJson(uri);
+  return !isJson(uri) && !isYaml(uri);
+}
+
+/** Estimate, fixes and findings of a job read from a script or a trainer config. */
+function finish(doc: { uri: string; text: string }, script: ScriptJob, gpu: Gpu, extraFindings: Finding[]): Analysis {
+  script.values.gpu ??= { value: gpu.id, status: 'known', reason: 'from settings' };
+  const estimate = script.job ? estimateJob(script.job, gpu) : null;
+  const fixes = script.job && estimate ? buildFixes(script, gpu, estimate.per_gpu.total, doc.text) : [];
+  return {
+    file: doc.uri,
+    job: script.job,
+    values: script.values,
+    gpu,
+    estimate,
+    findings: [...extraFindings, ...scriptFindings(script, estimate, gpu, fixes)],
+    fixes,
+    assumptions: script.assumptions,
+    anchors: script.anchors,
+  };
 }
 
 function notAScript(file: string, gpu: Gpu): Analysis {

@@ -60,7 +60,8 @@ function bf16Problem(job: TrainingJob, gpu: Gpu, script: ScriptJob): Finding | u
 function oomRange(sites: JobSites, script: ScriptJob): Range {
   const node: Node | undefined = sites.microBatch?.site ?? sites.trainingArgs?.call.childForFieldName('function') ?? sites.model?.anchor;
   if (node) return rangeOf(node);
-  return script.values.model?.source?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  const inFile = (f: 'micro_batch' | 'model') => (script.values[f]?.source?.file === script.values.model?.source?.file ? script.values[f]?.source?.range : undefined);
+  return inFile('micro_batch') ?? script.values.model?.source?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 }
 
 function largest(estimate: Estimate): string {

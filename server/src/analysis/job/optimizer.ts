@@ -19,7 +19,7 @@ const CONSTRUCTORS: Record<string, Optimizer> = {
 };
 
 /** transformers OptimizerNames (training_args.py) → what the estimator models. */
-const HF_NAMES: Record<string, Optimizer> = {
+export const HF_NAMES: Record<string, Optimizer> = {
   adamw_torch: 'adamw', adamw_torch_fused: 'adamw', adamw_hf: 'adamw', adamw_apex_fused: 'adamw', adamw_anyprecision: 'adamw',
   adamw_bnb_8bit: 'adamw_8bit', adamw_8bit: 'adamw_8bit', adamw_torch_8bit: 'adamw_8bit',
   paged_adamw_8bit: 'paged_adamw_8bit', paged_adamw_32bit: 'paged_adamw_32bit',

@@ -1,0 +1,153 @@
+/**
+ * YAML-driven trainers, read by the keys that decide memory: axolotl configs (`base_model`,
+ * `micro_batch_size`, `sequence_len`, `adapter`, `load_in_4bit`, ...; axolotl utils/config schema)
+ * and LLaMA-Factory configs (`model_name_or_path` + `finetuning_type`/`stage`; its hparams
+ * dataclasses: cutoff_len default 2048, lora_rank 8, lora_alpha default 2·rank, quantization_bit).
+ * Every value points at its key's line; defaults are reported as assumed.
+ */
+import { findModel } from '../../../estimator/src/catalog';
+import type { Attention, Optimizer, PeftConfig, Precision, QuantizationConfig, TrainingJob } from '../../../estimator/src/types';
+import { interpretDeepSpeedConfig } from '../deepspeed/interpret';
+import { readYamlDocument, type YamlMap, type YamlValue } from '../launch/yaml-lite';
+import type { WorkspaceFiles } from '../workspace/files';
+import { modelFromConfigJson } from './config-json';
+import { FIELD_LABELS, formatValue } from './fields';
+import { HF_NAMES } from './job/optimizer';
+import type { ScriptJob } from './script-job';
+import type { AnalysisSettings, JobField, Range, ValueInfo } from './types';
+
+type Flavour = 'axolotl' | 'llamafactory';
+
+export function isTrainerYaml(text: string): boolean {
+  return /^base_model\s*:/m.test(text) || (/^model_name_or_path\s*:/m.test(text) && /^(finetuning_type|stage)\s*:/m.test(text));
+}
+
+export function buildYamlJob(text: string, file: string, settings: AnalysisSettings, files?: WorkspaceFiles): ScriptJob {
+  const { root, lines } = readYamlDocument(text);
+  const flavour: Flavour = 'base_model' in root ? 'axolotl' : 'llamafactory';
+  const values: Partial<Record<JobField, ValueInfo>> = {};
+  const at = (key: string): { file: string; range: Range } | undefined => {
+    const line = lines.get(key);
+    return line === undefined ? undefined : { file, range: { start: { line, character: 0 }, end: { line, character: key.length } } };
+  };
+  const set = <T>(field: JobField, key: string | undefined, value: T, fallbackReason?: string): T => {
+    const source = key ? at(key) : undefined;
+    values[field] = key && key in root
+      ? { value, status: 'known', ...(source ? { source } : {}), reason: `${key}: ${formatValue(root[key])}` }
+      : { value, status: 'assumed', reason: fallbackReason ?? 'not set' };
+    return value;
+  };
+  const get = (key: string): YamlValue | undefined => root[key];
+  const num = (key: string) => (typeof get(key) === 'number' ? get(key) as number : undefined);
+  const names = flavour === 'axolotl'
+    ? { model: 'base_model', micro: 'micro_batch_size', seq: 'sequence_len', optim: 'optimizer' }
+    : { model: 'model_name_or_path', micro: 'per_device_train_batch_size', seq: 'cutoff_len', optim: 'optim' };
+
+  const modelId = typeof get(names.model) === 'string' ? get(names.model) as string : undefined;
+  const arch = modelId ? findModel(modelId) ?? (files ? lookupConfig(modelId, file, files) : undefined) : undefined;
+  values.model = modelId && arch
+    ? { value: modelId, status: 'known', source: at(names.model), reason: `${names.model} (${flavour} config)` }
+    : { value: modelId ?? null, status: 'unknown', source: at(names.model), reason: modelId ? `"${modelId}" is not in TrainLens's model catalog` : `no ${names.model}` };
+
+  const micro_batch = set('micro_batch', num(names.micro) ? names.micro : undefined, num(names.micro) ?? (flavour === 'axolotl' ? 1 : 8), flavour === 'axolotl' ? 'axolotl default micro_batch_size=1' : 'TrainingArguments default per_device_train_batch_size=8');
+  const grad_accum = set('grad_accum', num('gradient_accumulation_steps') ? 'gradient_accumulation_steps' : undefined, num('gradient_accumulation_steps') ?? 1, 'default 1');
+  const seq_len = set('seq_len', num(names.seq) ? names.seq : undefined, num(names.seq) ?? 2048, `${names.seq} default 2048`);
+
+  const ds = deepspeedOf(get('deepspeed'), file, files);
+  const half = truthy(get('bf16')) ? 'bf16' : truthy(get('fp16')) ? 'fp16' : undefined;
+  const precision: Precision = half ? `${half}-mixed` : 'fp32';
+  set('precision', half === 'bf16' ? 'bf16' : half === 'fp16' ? 'fp16' : undefined, precision, 'no bf16/fp16: fp32');
+  if (get('bf16') === 'auto') values.precision!.reason = 'bf16: auto (bf16 where the GPU supports it)';
+
+  const optimName = typeof get(names.optim) === 'string' ? get(names.optim) as string : undefined;
+  const optimizer: Optimizer = set('optimizer', optimName && HF_NAMES[optimName] ? names.optim : undefined, (optimName && HF_NAMES[optimName]) || 'adamw', 'TrainingArguments default optim="adamw_torch"');
+
+  const ckptKey = flavour === 'axolotl' ? 'gradient_checkpointing' : 'disable_gradient_checkpointing';
+  const ckpt = flavour === 'axolotl' ? truthy(get(ckptKey)) : !truthy(get(ckptKey));
+  set('grad_checkpointing', ckptKey in root ? ckptKey : undefined, ckpt, flavour === 'axolotl' ? 'axolotl default off' : 'LLaMA-Factory enables gradient checkpointing unless disable_gradient_checkpointing');
+
+  const attention = attentionOf(root, flavour);
+  set('attention', attention.key, attention.value, 'transformers default SDPA');
+
+  const peft = peftOf(root, flavour);
+  values.peft = peft ? { value: peft, status: 'known', source: at(flavour === 'axolotl' ? 'adapter' : 'finetuning_type') } : { value: null, status: 'known', reason: 'full fine-tuning' };
+  const quantization = quantOf(root, flavour, half);
+  if (quantization) values.quantization = { value: quantization, status: 'known', source: at(flavour === 'axolotl' ? (get('load_in_4bit') ? 'load_in_4bit' : 'load_in_8bit') : 'quantization_bit') };
+
+  const job: TrainingJob | null = arch ? {
+    model: { ...arch, id: modelId! }, micro_batch, grad_accum, seq_len, precision,
+    amp_style: ds?.zero && half ? 'master_weights' : 'autocast', optimizer, grad_checkpointing: ckpt, attention: attention.value, peft, gpus: settings.gpus,
+    ...(quantization ? { quantization } : {}), ...(ds?.zero ? { zero: ds.zero } : {}),
+    ...(typeof get('tf32') === 'boolean' ? { tf32: get('tf32') as boolean } : {}),
+  } : null;
+  if (ds?.zero) values.zero = { value: ds.zero, status: 'known', source: at('deepspeed'), reason: `DeepSpeed config ${String(get('deepspeed'))}` };
+  values.gpus = { value: settings.gpus, status: 'known', reason: 'from settings' };
+  const assumptions = Object.entries(values).filter(([, v]) => v.status !== 'known')
+    .map(([k, v]) => `${FIELD_LABELS[k as JobField]} ${v.status === 'assumed' ? `${formatValue(v.value)} assumed` : 'unknown'}: ${v.reason ?? ''}`);
+  if (ds?.problem) assumptions.push(ds.problem);
+  const anchors = [...values.model?.source ? [{ kind: 'model' as const, field: 'model' as const, range: values.model.source.range }] : []];
+  return { job, values, assumptions, anchors, sites: {} };
+}
+
+function truthy(v: YamlValue | undefined): boolean {
+  return v === true || v === 'true' || v === 'auto';
+}
+
+function lookupConfig(id: string, file: string, files: WorkspaceFiles) {
+  const found = modelFromConfigJson(id, file, files);
+  return found.ok ? found.arch : undefined;
+}
+
+function attentionOf(root: YamlMap, flavour: Flavour): { key?: string; value: Attention } {
+  if (flavour === 'axolotl') {
+    if (root.flash_attention === true) return { key: 'flash_attention', value: 'flash' };
+    if (root.sdp_attention === true) return { key: 'sdp_attention', value: 'sdpa' };
+    return { value: 'sdpa' };
+  }
+  const fa = root.flash_attn;
+  if (fa === 'fa2') return { key: 'flash_attn', value: 'flash' };
+  if (fa === 'disabled') return { key: 'flash_attn', value: 'eager' };
+  if (fa === 'sdpa') return { key: 'flash_attn', value: 'sdpa' };
+  return { value: 'sdpa' };
+}
+
+function strings(v: YamlValue | undefined): string[] | undefined {
+  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
+  return typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+}
+
+function peftOf(root: YamlMap, flavour: Flavour): PeftConfig | null {
+  const num = (k: string, d: number) => (typeof root[k] === 'number' ? root[k] as number : d);
+  if (flavour === 'axolotl') {
+    if (root.adapter !== 'lora' && root.adapter !== 'qlora') return null;
+    const targets = root.lora_target_linear === true ? ['all-linear'] : strings(root.lora_target_modules) ?? ['q_proj', 'v_proj'];
+    return { method: 'lora', r: num('lora_r', 8), alpha: num('lora_alpha', 16), targets, dropout: num('lora_dropout', 0) };
+  }
+  if (root.finetuning_type !== 'lora') return null;
+  const r = num('lora_rank', 8);
+  const target = strings(root.lora_target) ?? ['all'];
+  return { method: 'lora', r, alpha: num('lora_alpha', 2 * r), targets: target.includes('all') ? ['all-linear'] : target, dropout: num('lora_dropout', 0) };
+}
+
+function quantOf(root: YamlMap, flavour: Flavour, half: 'bf16' | 'fp16' | undefined): QuantizationConfig | undefined {
+  const compute = half ?? 'fp32';
+  const bits = flavour === 'axolotl' ? (root.load_in_4bit === true ? 4 : root.load_in_8bit === true ? 8 : undefined) : (root.quantization_bit === 4 ? 4 : root.quantization_bit === 8 ? 8 : undefined);
+  if (!bits) return undefined;
+  if (bits === 8) return { method: 'int8', bits: 8, double_quant: false, compute_dtype: 'fp16', kbit_prepared: true };
+  // axolotl and LLaMA-Factory both load 4-bit as NF4 with double quantization by default.
+  const type = flavour === 'llamafactory' && root.quantization_type === 'fp4' ? 'fp4' : 'nf4';
+  const double = flavour === 'llamafactory' ? root.double_quantization !== false : true;
+  return { method: type, bits: 4, double_quant: double, group_size: 64, compute_dtype: compute, kbit_prepared: true };
+}
+
+function deepspeedOf(ref: YamlValue | undefined, file: string, files?: WorkspaceFiles) {
+  if (typeof ref !== 'string' || !ref) return undefined;
+  if (!files) return { problem: `DeepSpeed config ${ref} not read (no workspace access)` };
+  const read = files.read(ref, file);
+  if (!read.ok) return { problem: `DeepSpeed config ${read.reason}` };
+  try {
+    return { zero: interpretDeepSpeedConfig(JSON.parse(read.text)).zero };
+  } catch (err) {
+    return { problem: `DeepSpeed config ${ref} is not valid JSON: ${(err as Error).message}` };
+  }
+}
