@@ -8,7 +8,7 @@ import type { PythonFacts } from '../python/facts';
 import type { Evaluator } from '../python/evaluate';
 import type { WorkspaceFiles } from '../workspace/files';
 import { findModelSource } from './model-source';
-import { gradAccum, microBatch, seqLen } from './job/batch';
+import { gradAccum, microBatch, seqLen, totalSteps } from './job/batch';
 import { JobContext, type JobSites } from './job/context';
 import { findDeepSpeed, type DeepSpeedProblem } from './job/deepspeed';
 import { fsdp } from './job/distributed';
@@ -78,6 +78,8 @@ export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, 
     const sharded = fsdp(ctx);
     if (sharded) job.fsdp = sharded;
     if (quant) job.quantization = quant;
+    const steps = totalSteps(ctx);
+    if (steps) job.total_steps = steps;
     const gen = inference(ctx, seq_len, micro_batch);
     if (gen) job.inference = { ...gen, kv_cache_dtype: prec.precision.startsWith('bf16') ? 'bf16' : prec.precision === 'fp32' ? 'fp32' : 'fp16' };
   }

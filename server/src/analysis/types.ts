@@ -13,7 +13,7 @@ export interface Range { start: Position; end: Position }
 export type JobField =
   | 'model' | 'micro_batch' | 'grad_accum' | 'seq_len' | 'precision' | 'optimizer'
   | 'grad_checkpointing' | 'attention' | 'peft' | 'gpus' | 'gpu'
-  | 'zero' | 'fsdp' | 'quantization' | 'inference';
+  | 'zero' | 'fsdp' | 'quantization' | 'inference' | 'total_steps';
 
 export type ValueStatus = 'known' | 'assumed' | 'unknown';
 

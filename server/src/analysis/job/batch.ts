@@ -61,3 +61,11 @@ export function firstVariable(ctx: JobContext, names: RegExp): KeywordValue | un
   const value = (inClass && ctx.ev.dataclassField(first.name)) || ctx.ev.evaluate(first.value);
   return { site: first.assignment, value };
 }
+
+/** Optimizer steps of the whole run: `max_steps` (> 0), or a loop bound named like `max_iters`/`STEPS`. */
+export function totalSteps(ctx: JobContext): number | undefined {
+  const arg = ctx.taKeyword('max_steps') ?? (ctx.hasTrainingArgs ? undefined : firstVariable(ctx, /^(max_iters|max_steps|total_steps|num_steps|steps|num_training_steps)$/i));
+  if (!arg?.value.ok || typeof arg.value.value !== 'number' || !Number.isInteger(arg.value.value) || arg.value.value <= 0) return undefined;
+  ctx.knownAt('total_steps', arg.value.value, arg.site);
+  return arg.value.value;
+}
