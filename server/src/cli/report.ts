@@ -38,6 +38,8 @@ export function jsonReport(analysis: Analysis): Record<string, unknown> {
       attention: job.attention,
       peft: job.peft,
       gpus: job.gpus,
+      inference: job.inference ?? null,
+      total_steps: job.total_steps ?? null,
     },
     values: analysis.values,
     estimate: estimate && {
@@ -47,6 +49,8 @@ export function jsonReport(analysis: Analysis): Record<string, unknown> {
       flops_per_step: estimate.flops_per_step,
       detail: estimate.detail,
       notes: estimate.notes,
+      host: estimate.host ?? null,
+      compute: estimate.compute ?? null,
     },
     assumptions: analysis.assumptions,
     findings: analysis.findings.map(({ code, severity, message, range }) => ({ code, severity, message, range })),
