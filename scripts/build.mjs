@@ -2,7 +2,7 @@
  * Bundles the extension client, the language server and the CLI with esbuild, and lays out the
  * assets the server loads at run time next to the bundles:
  *   dist/client.js, dist/server.js, dist/cli.js
- *   dist/grammars/{tree-sitter,tree-sitter-python,tree-sitter-json}.wasm
+ *   dist/grammars/{tree-sitter,tree-sitter-python,tree-sitter-json,tree-sitter-yaml}.wasm
  *   dist/queries/<language>/*.scm        (copied from grammars/queries)
  * Type checking is separate (`npm run typecheck`): esbuild only strips types.
  */
@@ -26,6 +26,7 @@ const grammarFiles = [
   'web-tree-sitter/tree-sitter.wasm',
   'tree-sitter-python/tree-sitter-python.wasm',
   'tree-sitter-json/tree-sitter-json.wasm',
+  '@tree-sitter-grammars/tree-sitter-yaml/tree-sitter-yaml.wasm',
 ];
 
 /**
