@@ -86,7 +86,8 @@ function stageMemory(job: TrainingJob, plan: PrecisionPlan, state: StateBytes, a
       micro_batches_in_flight: acts.in_flight,
       effective_batch: job.micro_batch * pipelineBatches * d.dp,
     },
-    detail: Object.fromEntries(Object.entries({ ...dp.detail, ...acts.detail }).map(([k, v]) => [k, Math.round(v)])),
+    // ddp_grad_buckets stays a key (0) under ZeRO/FSDP, as before sharding was modelled
+    detail: Object.fromEntries(Object.entries({ ddp_grad_buckets: 0, ...dp.detail, ...acts.detail }).map(([k, v]) => [k, Math.round(v)])),
     notes: dp.notes,
   };
 }
