@@ -166,3 +166,12 @@ describe('bad input never throws', () => {
     if (a.job) expect(a.job.micro_batch).toBeGreaterThan(0);
   });
 });
+
+describe('control flow', () => {
+  it('a checkpointing call under an if that is false does not count', () => {
+    const off = analyze(`import argparse\n${HF_HEAD}p = argparse.ArgumentParser()\np.add_argument("--grad_ckpt", action="store_true")\nargs = p.parse_args()\nif args.grad_ckpt:\n    model.gradient_checkpointing_enable()\n`);
+    expect(off.job!.grad_checkpointing).toBe(false);
+    const on = analyze(`${HF_HEAD}USE_CKPT = True\nif USE_CKPT:\n    model.gradient_checkpointing_enable()\n`);
+    expect(on.job!.grad_checkpointing).toBe(true);
+  });
+});

@@ -87,6 +87,23 @@ export class JobContext {
   }
 }
 
+/**
+ * Whether the code at `node` runs, as far as TrainLens can tell: false when an enclosing `if`
+ * tests a value that evaluates to false (`if args.grad_ckpt: model.gradient_checkpointing_enable()`).
+ */
+export function runs(ctx: JobContext, node: Node): boolean {
+  for (let child: Node = node, n = node.parent; n; child = n, n = n.parent) {
+    if (n.type !== 'if_statement') continue;
+    const consequence = n.childForFieldName('consequence');
+    const inBody = consequence && child.startIndex >= consequence.startIndex && child.endIndex <= consequence.endIndex;
+    const condition = n.childForFieldName('condition');
+    if (!inBody || !condition) continue;
+    const test = ctx.ev.evaluate(condition);
+    if (test.ok && (test.value === false || test.value === 0 || test.value === null || test.value === '')) return false;
+  }
+  return true;
+}
+
 export function positional(ev: Evaluator, call: CallFact, index: number): KeywordValue | undefined {
   const node: Node | undefined = call.positional[index];
   return node ? { site: node, value: ev.evaluate(node) } : undefined;

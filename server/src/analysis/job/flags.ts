@@ -2,14 +2,20 @@
 import type { Attention } from '../../../../estimator/src/types';
 import { callsNamed } from '../../python/facts';
 import type { ModelSource } from '../model-source';
-import type { JobContext } from './context';
+import { keyword } from '../../python/call-args';
+import { runs, type JobContext } from './context';
 
 export function gradCheckpointing(ctx: JobContext): boolean {
   const arg = ctx.taKeyword('gradient_checkpointing');
   ctx.sites.gradCheckpointing = arg;
-  const enable = callsNamed(ctx.facts, 'gradient_checkpointing_enable')[0]
-    ?? callsNamed(ctx.facts, 'checkpoint', 'checkpoint_sequential').find((c) => /checkpoint/.test(c.receiver?.text ?? 'checkpoint'))
-    ?? callsNamed(ctx.facts, 'prepare_model_for_kbit_training')[0];
+  const enable = [
+    ...callsNamed(ctx.facts, 'gradient_checkpointing_enable', 'apply_activation_checkpointing'),
+    ...callsNamed(ctx.facts, 'checkpoint', 'checkpoint_sequential').filter((c) => /checkpoint/.test(c.receiver?.text ?? 'checkpoint')),
+    ...callsNamed(ctx.facts, 'prepare_model_for_kbit_training').filter((c) => {
+      const flag = keyword(ctx.ev, c, 'use_gradient_checkpointing');
+      return !(flag?.value.ok && flag.value.value === false);
+    }),
+  ].find((c) => runs(ctx, c.call));
   if (enable && !(arg?.value.ok && arg.value.value === true)) {
     const reason = enable.callee === 'prepare_model_for_kbit_training' ? 'prepare_model_for_kbit_training enables it by default (use_gradient_checkpointing=True)' : undefined;
     ctx.knownAt('grad_checkpointing', true, enable.call, reason);
