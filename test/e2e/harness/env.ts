@@ -60,7 +60,7 @@ const inRepo = (...paths: string[]) => paths.map((p) => path.join(REPO_ROOT, p))
 const BUILD_SOURCES = inRepo('server/src', 'estimator/src', 'client/src', 'grammars', 'scripts/build.mjs', 'package.json');
 const BUNDLES = inRepo('dist/client.js', 'dist/server.js');
 /** What the .vsix holds (.vscodeignore). */
-const VSIX_INPUTS = inRepo('dist/client.js', 'dist/server.js', 'dist/grammars', 'dist/queries', 'package.json', 'README.md', 'LICENSE');
+const VSIX_INPUTS = inRepo('dist/client.js', 'dist/server.js', 'dist/grammars', 'dist/queries', 'package.json', 'README.md', 'LICENSE', 'examples', 'media');
 
 function run(command: string, args: string[], what: string): void {
   const r = spawnSync(command, args, {
@@ -80,6 +80,32 @@ function run(command: string, args: string[], what: string): void {
  * TRAINLENS_E2E_VSIX=path installs that .vsix instead (to check the harness on its own).
  */
 export function ensureVsix(log: (line: string) => void): string {
+  if (process.env.TRAINLENS_E2E_VSIX) return freshVsix(log);
+  // Several e2e files may run at once: one packages while the others wait, then find it fresh.
+  const lock = path.join(REPO_ROOT, 'dist', '.vsix-lock');
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      // a lock older than the packaging timeout was left by a killed run
+      const held = fs.statSync(lock, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > 6 * 60_000) fs.rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock} (another test packaging the extension)`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    return freshVsix(log);
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function freshVsix(log: (line: string) => void): string {
   const override = process.env.TRAINLENS_E2E_VSIX;
   if (override) {
     if (!fs.existsSync(override)) throw new Error(`TRAINLENS_E2E_VSIX=${override} does not exist`);
