@@ -9,7 +9,7 @@
  * TL005 error    bf16 on a GPU without bf16 support
  */
 import type { Node } from 'web-tree-sitter';
-import type { Estimate, Gpu, TrainingJob } from '../../../estimator/src/types';
+import type { Estimate, Gpu, MemoryComponent, TrainingJob } from '../../../estimator/src/types';
 import { gib } from '../render/units';
 import type { JobSites, ScriptJob } from './script-job';
 import type { Finding, Fix, Range } from './types';
@@ -65,7 +65,7 @@ function oomRange(sites: JobSites, script: ScriptJob): Range {
 }
 
 function largest(estimate: Estimate): string {
-  const parts = Object.entries(estimate.per_gpu).filter(([k]) => k !== 'total').sort((a, b) => b[1] - a[1]);
-  const [name, bytes] = parts[0];
+  const components: MemoryComponent[] = ['weights', 'gradients', 'optimizer_states', 'activations', 'autocast_weight_copies', 'other'];
+  const [name, bytes] = components.map((k) => [k, estimate.per_gpu[k]] as const).sort((a, b) => b[1] - a[1])[0];
   return `largest: ${name.replace(/_/g, ' ')} ${gib(bytes)}`;
 }
