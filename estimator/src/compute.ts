@@ -7,6 +7,7 @@
  * accordingly, as PaLM's own 46.2% MFU vs 57.8% HFU with rematerialization shows.
  */
 import { inferenceFlops, tokensPerStep, trainingFlopsPerToken } from './flops';
+import { parallelDegrees } from './sharding/parallel';
 import type { ComputeEstimate, Gpu, TrainingJob } from './types';
 
 /**
@@ -39,9 +40,8 @@ export function peakFlops(job: TrainingJob, gpu: Gpu): number {
  * of the ideal time (Narayanan et al. 2021, Sec. 2.2.1; Huang et al. 2019, "GPipe", Sec. 2.3).
  */
 function bubbleFactor(job: TrainingJob): number {
-  const p = job.parallel;
-  if (!p || p.pipeline <= 1) return 1;
-  return 1 + (p.pipeline - 1) / Math.max(1, p.pipeline_micro_batches);
+  const d = parallelDegrees(job).degrees;
+  return d.pp > 1 ? 1 + (d.pp - 1) / d.micro_batches : 1;
 }
 
 /**

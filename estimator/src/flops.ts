@@ -23,17 +23,13 @@
  */
 import { countParams, headDim, layerLinears, lmHeadModule } from './params';
 import { moeLayerParams } from './sharding/moe';
+import { parallelDegrees } from './sharding/parallel';
 import type { ModelArch, PeftConfig, TrainingJob } from './types';
 
 /** Matmul weights one token passes through, split by whether they are trained. Biases are adds, not counted. */
 export interface ActiveMatmulParams {
   trainable: number;
   frozen: number;
-}
-
-/** Width of one expert's FFN: Mixtral's config gives it as intermediate_size, DeepSeek/Qwen-MoE as moe_intermediate_size. */
-function expertWidth(arch: ModelArch): number {
-  return arch.moe_intermediate_size ?? arch.intermediate_size;
 }
 
 /**
@@ -44,9 +40,9 @@ function activeLayerWeights(arch: ModelArch): number {
   const linears = layerLinears(arch);
   const weights = (ms: typeof linears) => ms.reduce((n, m) => n + m.in * m.out, 0);
   const attention = weights(linears.filter((m) => !m.name.startsWith('mlp.') && !/^fc\d$/.test(m.name)));
-  if (!arch.num_experts) return weights(linears);
-  const expert = 3 * arch.hidden_size * expertWidth(arch);
-  return attention + arch.hidden_size * arch.num_experts + (arch.experts_per_token ?? 1) * expert;
+  const moe = moeLayerParams(arch);
+  if (!moe) return weights(linears);
+  return attention + moe.router + (arch.experts_per_token ?? 1) * moe.per_expert;
 }
 
 /** Active matmul parameters: decoder layers, the LM head (run even when tied to the embedding), LoRA adapters. */
@@ -98,15 +94,14 @@ export function trainingFlopsPerToken(job: TrainingJob): TrainingFlops {
   return { model, hardware: model + recompute };
 }
 
-/** Data-parallel replicas: each processes its own micro-batches (tensor and pipeline ranks share one). */
-export function dataParallelSize(job: TrainingJob): number {
-  const p = job.parallel;
-  return p ? Math.max(1, Math.floor(job.gpus / (p.tensor * p.pipeline))) : job.gpus;
-}
-
-/** Tokens of one optimizer step over all GPUs: micro-batch × sequence × accumulation × data-parallel size. */
+/**
+ * Tokens of one optimizer step over all GPUs: micro-batch × sequence × micro-batches per step × data-parallel
+ * replicas (tensor and pipeline ranks share their micro-batches; under a pipeline the micro-batches per flush).
+ */
 export function tokensPerStep(job: TrainingJob): number {
-  return job.micro_batch * job.seq_len * job.grad_accum * dataParallelSize(job);
+  const d = parallelDegrees(job).degrees;
+  const microBatches = d.pp > 1 ? d.micro_batches : job.grad_accum;
+  return job.micro_batch * job.seq_len * microBatches * d.dp;
 }
 
 /** Hardware FLOPs of one optimizer step (all GPUs, all micro-batches), recomputation included. */

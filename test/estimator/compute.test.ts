@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { findGpu, findModel } from '../../estimator/src/catalog';
 import { computeEstimate, DEFAULT_UTILIZATION, peakFlops } from '../../estimator/src/compute';
 import { estimate } from '../../estimator/src/estimate';
-import { flopsPerStep, trainingFlopsPerToken } from '../../estimator/src/flops';
+import { flopsPerStep, tokensPerStep, trainingFlopsPerToken } from '../../estimator/src/flops';
 import type { ModelArch, TrainingJob } from '../../estimator/src/types';
 import { TEST_GPU } from './cases';
 
@@ -56,9 +56,12 @@ describe('training FLOPs per token', () => {
     expect(ours / eq3).toBeCloseTo(1, 12);
   });
 
-  it('counts tokens over data-parallel replicas only (tensor and pipeline ranks share micro-batches)', () => {
-    const parallel = { tensor: 2, pipeline: 2, sequence_parallel: false, expert: 1, pipeline_schedule: '1f1b' as const, pipeline_micro_batches: 8 };
-    expect(flopsPerStep(with_({ gpus: 8, parallel }))).toBe(2 * flopsPerStep(job));
+  it('counts tokens over data-parallel replicas only; a pipeline runs its micro-batches per flush', () => {
+    const parallel = { tensor: 2, pipeline: 1, sequence_parallel: false, expert: 1, pipeline_schedule: '1f1b' as const, pipeline_micro_batches: 8 };
+    // 8 GPUs, TP 2: 4 replicas of micro-batch 4 × 2048 × accumulation 2
+    expect(tokensPerStep(with_({ gpus: 8, parallel }))).toBe(4 * 2048 * 2 * 4);
+    // TP 2 × PP 2: 2 replicas, 8 micro-batches per pipeline flush
+    expect(tokensPerStep(with_({ gpus: 8, parallel: { ...parallel, pipeline: 2 } }))).toBe(4 * 2048 * 8 * 2);
     expect(flopsPerStep(with_({ gpus: 8 }))).toBe(8 * flopsPerStep(job));
   });
 });
@@ -120,9 +123,10 @@ describe('time at a stated utilization', () => {
 
   it('pipeline bubble adds (p − 1)/m of the ideal time', () => {
     const parallel = { tensor: 1, pipeline: 4, sequence_parallel: false, expert: 1, pipeline_schedule: '1f1b' as const, pipeline_micro_batches: 8 };
-    const flat = computeEstimate(with_({ gpus: 4, parallel: { ...parallel, pipeline: 1 } }), TEST_GPU);
+    // 4 GPUs either way, 8 micro-batches per step either way: 4 replicas × accumulation 8, or one pipeline of 8
+    const flat = computeEstimate(with_({ gpus: 4, grad_accum: 8 }), TEST_GPU);
     const piped = computeEstimate(with_({ gpus: 4, parallel }), TEST_GPU);
-    // same GPUs; pipeline keeps one replica, so 4× fewer tokens per step, then + 3/8 bubble
+    expect(piped.tokens_per_step * 4).toBe(flat.tokens_per_step);
     expect(piped.step_time_s / (flat.step_time_s / 4)).toBeCloseTo(1 + 3 / 8, 9);
   });
 
