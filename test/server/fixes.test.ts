@@ -73,7 +73,7 @@ describe('diagnostics', () => {
     const a = analyze(text);
     const oom = a.findings.find((f) => f.code === 'TL001')!;
     expect(oom.severity).toBe('error');
-    expect(oom.message).toMatch(/^needs \d+\.\d GiB per GPU; V100-32GB has 32\.0 GiB/);
+    expect(oom.message).toMatch(/^needs \d+\.\d GiB per GPU; V100-32GB has 32\.0 GiB \(largest: (weights|gradients|optimizer states|activations|autocast weight copies|other) \d/);
     expect(oom.range.start).toEqual({ line: 3, character: 4 });
     expect(oom.fixIds).toContain('enable-gradient-checkpointing');
   });

@@ -26,6 +26,9 @@ export interface ModelSource {
   attention?: KeywordValue;
 }
 
+/** dtype given as a string (vLLM `LLM(dtype="bfloat16")`, `torch_dtype="float16"`). */
+const DTYPE_STRINGS: Record<string, string> = { bfloat16: 'bfloat16', float16: 'float16', half: 'float16', float32: 'float32', float: 'float32' };
+
 const MODEL_RECEIVER = /(Model|ForCausalLM|LMHeadModel)/;
 /** Calls that take the model id as `model=`: vLLM `LLM`, transformers `pipeline`, TRL trainers (`SFTTrainer(model="id")`). */
 const MODEL_ENTRY_CALLS = ['LLM', 'pipeline', 'SFTTrainer', 'DPOTrainer', 'ORPOTrainer', 'KTOTrainer'];
@@ -41,7 +44,8 @@ export function findModelSource(facts: PythonFacts, evaluator: Evaluator, file: 
   if (!call) return undefined;
   const source = call.callee === 'from_config' || MODEL_CLASSES.includes(call.callee) && !call.receiver ? fromConfig(call, facts, evaluator, file) : fromPretrained(call, evaluator, file, files);
   const dtype = keyword(evaluator, call, 'torch_dtype') ?? keyword(evaluator, call, 'dtype');
-  if (dtype?.value.ok && isDtype(dtype.value.value)) source.loadDtype = { name: dtype.value.value.name, site: dtype };
+  const dtypeName = dtype?.value.ok ? (isDtype(dtype.value.value) ? dtype.value.value.name : DTYPE_STRINGS[String(dtype.value.value)]) : undefined;
+  if (dtype && dtypeName) source.loadDtype = { name: dtypeName, site: dtype };
   source.attention ??= keyword(evaluator, call, 'attn_implementation') ?? attentionAssignment(facts, evaluator);
   return source;
 }

@@ -13,7 +13,7 @@ import { JobContext, type JobSites } from './job/context';
 import { findDeepSpeed, type DeepSpeedProblem } from './job/deepspeed';
 import { fsdp } from './job/distributed';
 import { attention, gradCheckpointing } from './job/flags';
-import { inference } from './job/inference';
+import { inference, tensorParallel } from './job/inference';
 import { optimizer } from './job/optimizer';
 import { peft } from './job/peft';
 import { gradScaler, precision } from './job/precision';
@@ -81,9 +81,16 @@ export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, 
     const steps = totalSteps(ctx);
     if (steps) job.total_steps = steps;
     const gen = inference(ctx, seq_len, micro_batch);
-    if (gen) job.inference = { ...gen, kv_cache_dtype: prec.precision.startsWith('bf16') ? 'bf16' : prec.precision === 'fp32' ? 'fp32' : 'fp16' };
+    if (gen) {
+      job.inference = { ...gen, kv_cache_dtype: prec.precision.startsWith('bf16') ? 'bf16' : prec.precision === 'fp32' ? 'fp32' : 'fp16' };
+      const tp = tensorParallel(ctx);
+      if (tp > 1) {
+        job.parallel = { tensor: tp, pipeline: 1, sequence_parallel: false, expert: 1, pipeline_schedule: '1f1b', pipeline_micro_batches: 1 };
+        if (!directives?.gpusExplicit) job.gpus = tp;
+      }
+    }
   }
-  ctx.values.gpus = { value: settings.gpus, status: 'known', reason: directives?.gpusExplicit ? '# trainlens: comment' : 'from settings' };
+  ctx.values.gpus ??= { value: settings.gpus, status: 'known', reason: directives?.gpusExplicit ? '# trainlens: comment' : 'from settings' };
   const launchNotes = job && launch ? applyLaunch(ctx, job, launch, !!directives?.gpusExplicit) : [];
   if (launch?.alternatives.length) downgradeAmbiguous(ctx, launch);
   if (job && directives) applyStatedValues(ctx, job, directives);

@@ -7,6 +7,7 @@ import type { Node } from 'web-tree-sitter';
 import type { InferenceConfig } from '../../../../estimator/src/types';
 import { callsNamed } from '../../python/facts';
 import { keyword } from '../../python/call-args';
+import { rangeOf } from '../values';
 import type { JobContext } from './context';
 
 /**
@@ -51,4 +52,13 @@ function record(ctx: JobContext, config: InferenceConfig, at: Node, defaults: (s
   const notes = [...defaults, ...assumedParts].filter((n): n is string => !!n);
   ctx.knownAt('inference', config, at, notes.join('; ') || undefined);
   if (assumedParts.some(Boolean)) ctx.values.inference!.status = 'assumed';
+}
+
+/** vLLM `LLM(tensor_parallel_size=N)`: the model is split over N GPUs. */
+export function tensorParallel(ctx: JobContext): number {
+  const llm = callsNamed(ctx.facts, 'LLM')[0];
+  const tp = llm && keyword(ctx.ev, llm, 'tensor_parallel_size');
+  if (!tp?.value.ok || typeof tp.value.value !== 'number' || !Number.isInteger(tp.value.value) || tp.value.value < 1) return 1;
+  ctx.values.gpus = { value: tp.value.value, status: 'known', source: { file: ctx.file, range: rangeOf(tp.site) }, reason: 'vLLM tensor_parallel_size' };
+  return tp.value.value;
 }
