@@ -43,6 +43,15 @@ describe('trainlens check over a tree', () => {
     expect(glob).toMatchObject({ status: 2, stderr: 'trainlens: nowhere/**/*.py: no training script or DeepSpeed config matches\n' });
   });
 
+  it('says what a folder or glob held even when it held no training job', () => {
+    const tree = makeTree({ 'configs/ds.json': '{"zero_optimization": {"stage": 1}}\n', 'empty/README.md': '# nothing\n' });
+    expect(runCli(['check', 'configs/*.json'], tree)).toMatchObject({
+      status: 0, stdout: 'Checked 1 file: 1 without an estimate.\nNo training job found in configs/ds.json.\n',
+    });
+    expect(runCli(['check', 'empty'], tree)).toMatchObject({ status: 0, stdout: 'No training scripts or DeepSpeed configs found.\n' });
+    expect(runCli(['check', ''], tree)).toMatchObject({ status: 2, stderr: expect.stringContaining('an empty argument where a path was expected') });
+  });
+
   it('skips an unreadable file found in a folder with a note, but fails on the same file named', () => {
     const tree = makeTree({ 'a/gpt2.py': '@example:gpt2-small-from-scratch.py' });
     writeFileSync(join(tree, 'a', 'blob.py'), Buffer.from([0x00, 0x01, 0x02]));

@@ -74,6 +74,7 @@ export function parseArgs(argv: string[]): CliOptions {
         break;
       default:
         if (arg.startsWith('-')) throw new UsageError(`unknown option "${arg}"`);
+        if (arg.trim() === '') throw new UsageError('an empty argument where a path was expected');
         options.files.push(arg);
     }
   }

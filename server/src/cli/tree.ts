@@ -12,7 +12,7 @@ export function treeSummary(analyses: Analysis[], names: string[]): string {
     const n = fits.filter((f) => f === fit).length;
     return n ? [`${n} ${label}`] : [];
   });
-  const lines = [`Checked ${analyses.length} files: ${counts.join(', ')}.`];
+  const lines = [`Checked ${analyses.length} file${analyses.length === 1 ? '' : 's'}: ${counts.join(', ')}.`];
   const silent = analyses.flatMap((a, i) => (!a.job && a.findings.length === 0 ? [names[i]] : []));
   if (silent.length) {
     const listed = silent.slice(0, MAX_NAMES).join(', ');
