@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GPUS } from '../../estimator/src/catalog';
-import { DEFAULT_SETTINGS, parseSettings, SETTINGS_SECTION } from '../../server/src/lsp/settings';
+import { DEFAULT_SETTINGS, parseSettings, SETTINGS_SECTION, toAnalysisSettings } from '../../server/src/lsp/settings';
 
 interface Property { default: unknown; enum?: string[]; enumDescriptions?: string[] }
 const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
@@ -33,9 +33,18 @@ describe('parseSettings', () => {
   it('keeps good values and replaces bad ones by defaults, saying so', () => {
     const warnings: string[] = [];
     expect(parseSettings({ gpu: ' H200 ', gpuCount: 8, maxFileSize: 4096 }, (m) => warnings.push(m)))
-      .toEqual({ gpu: 'H200', gpuCount: 8, maxFileSize: 4096 });
+      .toEqual({ ...DEFAULT_SETTINGS, gpu: 'H200', gpuCount: 8, maxFileSize: 4096 });
     expect(parseSettings({ gpu: 42, gpuCount: 0.5, maxFileSize: 10 }, (m) => warnings.push(m))).toEqual(DEFAULT_SETTINGS);
     expect(parseSettings(null, (m) => warnings.push(m))).toEqual(DEFAULT_SETTINGS);
     expect(warnings).toHaveLength(3);
+  });
+
+  it('gives each script its launch command from trainlens.launchCommands', () => {
+    const settings = parseSettings({ launchCommands: { 'scripts/train.py': 'torchrun --nproc_per_node 8 scripts/train.py' } }, () => {});
+    expect(toAnalysisSettings(settings, 'file:///ws/scripts/train.py').command).toBe('torchrun --nproc_per_node 8 scripts/train.py');
+    expect(toAnalysisSettings(settings, 'file:///ws/other.py').command).toBeUndefined();
+    const warnings: string[] = [];
+    expect(parseSettings({ launchCommands: ['x'] }, (m) => warnings.push(m)).launchCommands).toEqual({});
+    expect(warnings).toHaveLength(1);
   });
 });

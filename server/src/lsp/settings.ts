@@ -13,11 +13,13 @@ export interface Settings {
   gpuCount: number;
   /** Files larger than this many bytes are not analysed. */
   maxFileSize: number;
+  /** Launch command per script (key: the script's path relative to the workspace, or its file name). */
+  launchCommands: Record<string, string>;
 }
 
 export const SETTINGS_SECTION = 'trainlens';
 
-export const DEFAULT_SETTINGS: Readonly<Settings> = { gpu: 'A100-80GB', gpuCount: 1, maxFileSize: DEFAULT_MAX_BYTES };
+export const DEFAULT_SETTINGS: Readonly<Settings> = { gpu: 'A100-80GB', gpuCount: 1, maxFileSize: DEFAULT_MAX_BYTES, launchCommands: {} };
 
 /** Below this, a limit would skip ordinary scripts: a typo, not a choice. */
 const MIN_FILE_SIZE = 1024;
@@ -38,9 +40,18 @@ export function parseSettings(raw: unknown, warn: (message: string) => void): Se
     if (Number.isInteger(input.maxFileSize) && (input.maxFileSize as number) >= MIN_FILE_SIZE) settings.maxFileSize = input.maxFileSize as number;
     else warn(`trainlens.maxFileSize must be a number of bytes ≥ ${MIN_FILE_SIZE}; using ${DEFAULT_SETTINGS.maxFileSize}`);
   }
+  if (input.launchCommands !== undefined) {
+    const raw = input.launchCommands;
+    const entries = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? Object.entries(raw as Record<string, unknown>) : undefined;
+    if (entries && entries.every(([, v]) => typeof v === 'string')) settings.launchCommands = Object.fromEntries(entries) as Record<string, string>;
+    else warn('trainlens.launchCommands must map script paths to launch command strings; ignoring it');
+  }
   return settings;
 }
 
-export function toAnalysisSettings(settings: Settings): AnalysisSettings {
-  return { gpu: settings.gpu, gpus: settings.gpuCount };
+/** The analysis settings for one document: its launch command is the entry whose key ends its path. */
+export function toAnalysisSettings(settings: Settings, uri?: string): AnalysisSettings {
+  const path = uri ? decodeURIComponent(uri.replace(/^file:\/\//, '')) : '';
+  const key = Object.keys(settings.launchCommands).find((k) => path === k || path.endsWith(`/${k.replace(/^\.?\//, '')}`));
+  return { gpu: settings.gpu, gpus: settings.gpuCount, ...(key ? { command: settings.launchCommands[key] } : {}) };
 }

@@ -95,7 +95,7 @@ export class TrainLensServer {
         analyzer: this.analyzer,
         store: this.store,
         openDocument: (uri) => documents.get(uri),
-        settingsFor: async (uri) => toAnalysisSettings(await this.settings.get(uri)),
+        settingsFor: async (uri) => toAnalysisSettings(await this.settings.get(uri), uri),
       }, token),
     );
     connection.onShutdown(async () => {
@@ -110,6 +110,6 @@ export class TrainLensServer {
     const document = this.documents.get(uri);
     if (!document) return undefined;
     const settings = await this.settings.get(uri);
-    return this.store.analyze(document, toAnalysisSettings(settings), { maxFileBytes: settings.maxFileSize });
+    return this.store.analyze(document, toAnalysisSettings(settings, document.uri), { maxFileBytes: settings.maxFileSize });
   }
 }

@@ -66,7 +66,7 @@ export class Validation {
       if (!document) return;
       const settings = await this.settings.get(uri);
       if (this.documents.get(uri) !== document) return; // closed meanwhile: do not parse it again
-      const result = await this.store.analyze(document, toAnalysisSettings(settings), { maxFileBytes: settings.maxFileSize });
+      const result = await this.store.analyze(document, toAnalysisSettings(settings, document.uri), { maxFileBytes: settings.maxFileSize });
       if (this.documents.get(uri) !== document) return;
       if (result.version < (this.publishedVersions.get(uri) ?? -Infinity)) return;
       this.publishedVersions.set(uri, result.version);
