@@ -104,7 +104,7 @@ function publishedTable(checks: PublishedCheck[]): string[] {
     const est = p.estimate();
     const err = (est - p.published) / p.published;
     const fmt = (n: number) => `${p.format ? p.format(n) : bytes(n)}`;
-    const tolerance = p.tolerance === null ? 'not asserted' : `${(100 * p.tolerance).toFixed(1)}%`;
+    const tolerance = p.tolerance === null ? 'not asserted' : p.tolerance === 0 ? 'exact' : `${Number((100 * p.tolerance).toPrecision(2))}%`;
     out.push(`| ${p.name} | ${p.source} | ${fmt(p.published)} | ${fmt(est)} | ${pct(err)} | ${tolerance} |`);
   }
   return out;

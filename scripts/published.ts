@@ -5,9 +5,16 @@
  */
 import { findGpu, findModel } from '../estimator/src/catalog';
 import { computeEstimate } from '../estimator/src/compute';
+import { estimate } from '../estimator/src/estimate';
 import { activeParams } from '../estimator/src/flops';
 import { kvBytesPerToken } from '../estimator/src/inference';
-import type { Gpu, ModelArch, TrainingJob } from '../estimator/src/types';
+import { countParams } from '../estimator/src/params';
+import { quantizedLinearBytes } from '../estimator/src/quantization';
+import type { RankParams } from '../estimator/src/sharding/parallel';
+import { zeroShare } from '../estimator/src/sharding/zero';
+import type { Gpu, ModelArch, QuantizationConfig, TrainingJob, ZeroConfig } from '../estimator/src/types';
+import { TEST_GPU } from '../test/estimator/cases';
+import { llama65b, llama7b } from '../test/estimator/models';
 
 export interface PublishedCheck {
   name: string;
@@ -21,6 +28,8 @@ export interface PublishedCheck {
 }
 
 const billions = (n: number) => `${(n / 1e9).toFixed(2)} B`;
+const gigabytes = (n: number) => `${(n / 1e9).toFixed(2)} GB`;
+const ratio = (n: number) => n.toFixed(3);
 const hours = (n: number) => `${Math.round(n).toLocaleString('en-US')} h`;
 const flops = (n: number) => `${n.toExponential(3).replace('e+', ' × 10^')} FLOPs`;
 
@@ -67,7 +76,114 @@ const MIXTRAL_8X7B: ModelArch = {
   num_experts: 8, experts_per_token: 2,
 };
 
+/**
+ * The ZeRO paper's accounting (Rajbhandari et al. 2020, Sec. 5, Figure 1): Ψ = 7.5B parameters, 2Ψ fp16
+ * parameters, 2Ψ fp16 gradients, KΨ = 12Ψ optimizer states (fp32 master copy included), N_d = 64 GPUs; model
+ * states per GPU at each stage, in GB (1e9 bytes).
+ */
+function zeroPaperStates(stage: ZeroConfig['stage']): number {
+  const psi = 7.5e9;
+  const params: RankParams = { stage: 'only', layers: 1, base: psi, adapter: 0, per_layer: 0, root: 0, experts: 0, largest_module: 0, persistent: 0 };
+  const replica = { weights: 2 * psi, grads: 2 * psi, master_grads: 0, optimizer_states: 12 * psi, weight_bytes: 2, compute_bytes: 2, params, expert_group: 64 };
+  const s = zeroShare({ stage, offload_optimizer: 'none', offload_param: 'none' }, replica, 64);
+  return s.weights + s.gradients + s.optimizer_states;
+}
+
+/** Model states per GPU (weights, gradients, optimizer states) of Llama-2-7B under ZeRO on `gpus` GPUs. */
+function llama7bZeroStates(zero: ZeroConfig, gpus: number): number {
+  const job: TrainingJob = {
+    model: llama7b, micro_batch: 1, grad_accum: 1, seq_len: 512, precision: 'bf16-mixed', amp_style: 'master_weights',
+    optimizer: 'adamw', grad_checkpointing: true, attention: 'flash', peft: null, gpus, zero,
+  };
+  const e = estimate(job, TEST_GPU);
+  const live = zero.stage === 3 ? e.detail.zero3_live_params + e.detail.zero3_module_grads : 0;
+  return e.per_gpu.weights + e.per_gpu.gradients + e.per_gpu.optimizer_states + live;
+}
+
+const nf4 = (double_quant: boolean): QuantizationConfig => ({ method: 'nf4', bits: 4, double_quant, compute_dtype: 'bf16', kbit_prepared: false });
+
+/** Quantization constants of the QLoRA paper's LLaMA-65B, with and without double quantization. */
+function qloraConstants(double_quant: boolean): number {
+  const job: TrainingJob = {
+    model: llama65b, micro_batch: 1, grad_accum: 1, seq_len: 512, precision: 'bf16', amp_style: 'autocast',
+    optimizer: 'adamw', grad_checkpointing: true, attention: 'sdpa', peft: null, gpus: 1, quantization: nf4(double_quant),
+  };
+  return estimate(job, TEST_GPU).detail.quant_constants_bytes;
+}
+
+/** Optimizer-state bytes of Llama-2-7B with `optimizer` in fp32. */
+function optimizerStates(optimizer: TrainingJob['optimizer']): number {
+  const job: TrainingJob = {
+    model: llama7b, micro_batch: 1, grad_accum: 1, seq_len: 512, precision: 'fp32', amp_style: 'autocast', optimizer,
+    grad_checkpointing: true, attention: 'sdpa', peft: null, gpus: 1,
+  };
+  return estimate(job, TEST_GPU).per_gpu.optimizer_states;
+}
+
+const PSI_7B = countParams(llama7b).total;
+const LLAMA7B_LARGEST = 32000 * 4096;
+const ZERO_OFF = { offload_optimizer: 'none', offload_param: 'none' } as const;
+
 export const PUBLISHED_CHECKS: PublishedCheck[] = [
+  ...([[0, 120e9], [1, 31.4e9], [2, 16.6e9], [3, 1.9e9]] as const).map(([stage, published]): PublishedCheck => ({
+    name: `ZeRO stage ${stage}: model states per GPU, Ψ = 7.5B, 64 GPUs`,
+    source: `Rajbhandari et al. 2020, "ZeRO", Figure 1: ${published / 1e9} GB`,
+    published,
+    estimate: () => zeroPaperStates(stage),
+    tolerance: 0.02,
+    format: gigabytes,
+  })),
+  {
+    name: 'ZeRO-2, Llama-2-7B on 8 GPUs: model states per GPU',
+    source: 'DeepSpeed estimate_zero2_model_states_mem_needs: 2Ψ + 18Ψ/N (deepspeed/runtime/zero/stage_1_and_2.py)',
+    published: 2 * PSI_7B + (18 * PSI_7B) / 8,
+    estimate: () => llama7bZeroStates({ stage: 2, ...ZERO_OFF }, 8),
+    tolerance: 1e-6,
+    format: gigabytes,
+  },
+  {
+    name: 'ZeRO-3, Llama-2-7B on 8 GPUs: model states per GPU (no prefetch, no persistence)',
+    source: 'DeepSpeed estimate_zero3_model_states_mem_needs: 4·largest layer + 18Ψ/N (deepspeed/runtime/zero/stage3.py)',
+    published: 4 * LLAMA7B_LARGEST + (18 * PSI_7B) / 8,
+    estimate: () => llama7bZeroStates({ stage: 3, ...ZERO_OFF, stage3_prefetch_bucket_size: 0, stage3_param_persistence_threshold: 0 }, 8),
+    tolerance: 1e-6,
+    format: gigabytes,
+  },
+  {
+    name: 'QLoRA: double quantization saving on LLaMA-65B',
+    source: 'Dettmers et al. 2023, "QLoRA", Sec. 3: 0.373 bit/param, "about 3 GB for a 65B model"',
+    published: 3e9,
+    estimate: () => qloraConstants(false) - qloraConstants(true),
+    tolerance: 0.05,
+    format: gigabytes,
+  },
+  {
+    name: 'LLM.int8 weight bytes / fp16 weight bytes (4096 × 11008 linear)',
+    source: 'Dettmers et al. 2022, "LLM.int8()", abstract: halves inference memory',
+    published: 0.5,
+    estimate: () => {
+      const b = quantizedLinearBytes({ ...nf4(false), method: 'int8', bits: 8 }, { in: 4096, out: 11008 });
+      return (b.data + b.constants) / (2 * 4096 * 11008);
+    },
+    tolerance: 0.01,
+    format: ratio,
+  },
+  {
+    name: '8-bit AdamW states / 32-bit AdamW states, Llama-2-7B',
+    source: 'Dettmers et al. 2022, "8-bit Optimizers via Block-wise Quantization", abstract: 75% less memory',
+    published: 0.25,
+    estimate: () => optimizerStates('adamw_8bit') / optimizerStates('adamw'),
+    tolerance: 0.05,
+    format: ratio,
+  },
+  {
+    name: 'Mixtral 8x7B total parameters',
+    source: 'Mistral AI, "Mixtral of experts" (2023-12-11): 46.7B',
+    published: 46.7e9,
+    estimate: () => countParams(MIXTRAL_8X7B).total,
+    tolerance: 0.01,
+    format: billions,
+  },
   {
     name: 'GPT-3 175B training compute (300B tokens)',
     source: 'Brown et al. 2020, Table D.1: 3.14E+23 FLOPs (6ND; their App. D leaves attention out, ours adds it)',
