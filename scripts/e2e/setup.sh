@@ -77,7 +77,8 @@ step() {
   log "step $name: $((SECONDS - t0)) s"
 }
 
-npm_quiet() { npm --no-audit --no-fund --loglevel=error "$@"; }
+# JOBS=max: node-gyp compiles with make -j<cores>
+npm_quiet() { JOBS=max npm --no-audit --no-fund --loglevel=error "$@"; }
 
 install_code_server() {
   [[ -f "$CACHE/package.json" ]] || printf '{ "name": "trainlens-e2e-code-server", "private": true }\n' >"$CACHE/package.json"
