@@ -21,12 +21,14 @@ interface Ref { start: number; end: number; type: string }
 interface CallRecord { call: Ref; callee: string; receiver?: Ref; args: Ref; positional: Ref[]; keywords: [string, Ref][]; spreads: Ref[] }
 interface AssignmentRecord { name: string; value: Ref; assignment: Ref }
 
+/** The facts of one node that was queried, relative to its start. Assignments in document order. */
+interface Facts { calls: CallRecord[]; assignments: AssignmentRecord[]; directives: Ref[] }
+
+/** A statement's facts: queried pieces (header, simple statement) and inner statements, in document order. */
 interface StatementRecord {
-  calls: CallRecord[];
-  assignments: AssignmentRecord[];
-  directives: Ref[];
-  /** Keys of the inner statements this one was assembled from, kept cached while it is. */
-  inner: string[];
+  /** Its text: the cache key, owned (see ownCopy). */
+  key: string;
+  parts: ({ offset: number; facts: Facts } | { offset: number; inner: StatementRecord })[];
 }
 
 /** Statements whose blocks hold further statements (tree-sitter-python node types). */
@@ -67,41 +69,41 @@ class Extraction {
     private readonly root: Node,
   ) {}
 
-  /** Adds the facts of one statement: reused when its text is cached, else queried. */
-  statement(node: Node): void {
+  /** Adds the facts of one statement: reused when its text is cached, else queried (and cached unless it has an error). */
+  statement(node: Node): StatementRecord | undefined {
     if (node.hasError) {
       this.fresh(node);
-      return;
+      return undefined;
     }
     const key = this.text.slice(node.startIndex, node.endIndex);
     const cached = this.nextCache.get(key) ?? this.previous.get(key);
     if (cached) {
-      this.keep(key, cached);
+      this.keep(cached);
       addLazy(this.facts, cached, node.startIndex, this.root);
-    } else {
-      this.nextCache.set(key, this.record(node));
+      return cached;
     }
+    const record = this.record(node, ownCopy(key));
+    this.nextCache.set(record.key, record);
+    return record;
   }
 
   /** Adds the facts of a statement without errors and returns them as a record to cache. */
-  private record(node: Node): StatementRecord {
-    const record: StatementRecord = { calls: [], assignments: [], directives: [], inner: [] };
-    if (!COMPOUND.has(node.type)) {
-      append(record, recordOf(this.fresh(node), node.startIndex), 0);
-      return record;
-    }
+  private record(node: Node, key: string): StatementRecord {
+    if (!COMPOUND.has(node.type)) return { key, parts: [{ offset: 0, facts: relative(this.fresh(node), node.startIndex) }] };
+    const record: StatementRecord = { key, parts: [] };
     for (const child of node.children) {
       if (!child) continue;
-      const statements = child.type === 'block' ? child.children : COMPOUND.has(child.type) ? [child] : [];
-      if (statements.length === 0 && child.type !== 'block') {
-        append(record, recordOf(this.fresh(child), child.startIndex), child.startIndex - node.startIndex);
-      }
-      for (const inner of statements) {
-        if (!inner) continue;
-        const key = this.text.slice(inner.startIndex, inner.endIndex);
-        this.statement(inner);
-        append(record, this.nextCache.get(key)!, inner.startIndex - node.startIndex);
-        record.inner.push(key);
+      const offset = child.startIndex - node.startIndex;
+      if (child.type === 'block') {
+        for (const inner of child.children) {
+          const innerRecord = inner && this.statement(inner);
+          if (innerRecord) record.parts.push({ offset: inner.startIndex - node.startIndex, inner: innerRecord });
+        }
+      } else if (COMPOUND.has(child.type)) {
+        const innerRecord = this.statement(child);
+        if (innerRecord) record.parts.push({ offset, inner: innerRecord });
+      } else {
+        record.parts.push({ offset, facts: relative(this.fresh(child), child.startIndex) });
       }
     }
     return record;
@@ -116,14 +118,19 @@ class Extraction {
     return facts;
   }
 
-  private keep(key: string, record: StatementRecord): void {
-    if (this.nextCache.has(key)) return;
-    this.nextCache.set(key, record);
-    for (const inner of record.inner) {
-      const innerRecord = this.previous.get(inner);
-      if (innerRecord) this.keep(inner, innerRecord);
-    }
+  private keep(record: StatementRecord): void {
+    if (this.nextCache.has(record.key)) return;
+    this.nextCache.set(record.key, record);
+    for (const part of record.parts) if ('inner' in part) this.keep(part.inner);
   }
+}
+
+/**
+ * A copy of a key that does not share memory with the document's text: a slice would keep every
+ * version of the document alive for as long as one of its statements stays cached.
+ */
+function ownCopy(key: string): string {
+  return Buffer.from(key, 'utf16le').toString('utf16le');
 }
 
 function addAssignment(facts: PythonFacts, name: string, assignment: AssignmentFact): void {
@@ -132,20 +139,8 @@ function addAssignment(facts: PythonFacts, name: string, assignment: AssignmentF
   else facts.assignments.set(name, [assignment]);
 }
 
-function append(into: StatementRecord, from: Omit<StatementRecord, 'inner'>, offset: number): void {
-  const at = (ref: Ref): Ref => ({ start: ref.start + offset, end: ref.end + offset, type: ref.type });
-  for (const c of from.calls) {
-    into.calls.push({
-      call: at(c.call), callee: c.callee, receiver: c.receiver && at(c.receiver), args: at(c.args),
-      positional: c.positional.map(at), keywords: c.keywords.map(([k, ref]) => [k, at(ref)]), spreads: c.spreads.map(at),
-    });
-  }
-  for (const a of from.assignments) into.assignments.push({ name: a.name, value: at(a.value), assignment: at(a.assignment) });
-  into.directives.push(...from.directives.map(at));
-}
-
 /** Facts of nodes as offsets from `base`. Assignments stay in document order. */
-function recordOf(facts: PythonFacts, base: number): Omit<StatementRecord, 'inner'> {
+function relative(facts: PythonFacts, base: number): Facts {
   const ref = (node: Node): Ref => ({ start: node.startIndex - base, end: node.endIndex - base, type: node.type });
   const assignments = [...facts.assignments.values()].flat().sort((a, b) => a.assignment.startIndex - b.assignment.startIndex);
   return {
@@ -159,6 +154,13 @@ function recordOf(facts: PythonFacts, base: number): Omit<StatementRecord, 'inne
 }
 
 function addLazy(facts: PythonFacts, record: StatementRecord, offset: number, root: Node): void {
+  for (const part of record.parts) {
+    if ('inner' in part) addLazy(facts, part.inner, offset + part.offset, root);
+    else addLazyFacts(facts, part.facts, offset + part.offset, root);
+  }
+}
+
+function addLazyFacts(facts: PythonFacts, record: Facts, offset: number, root: Node): void {
   const node = (ref: Ref) => resolve(root, ref, offset);
   for (const call of record.calls) facts.calls.push(new LazyCall(call, node));
   for (const a of record.assignments) {
