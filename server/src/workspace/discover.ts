@@ -188,13 +188,15 @@ function kindOf(path: string): 'file' | 'dir' | undefined {
   }
 }
 
+/** Reused by every sniff (the walk is synchronous), so a folder of JSON data allocates nothing per file. */
+const head = Buffer.allocUnsafe(SNIFF_BYTES);
+
 function readHead(path: string): string {
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
-    const buffer = Buffer.alloc(SNIFF_BYTES);
-    const n = readSync(fd, buffer, 0, SNIFF_BYTES, 0);
-    return buffer.toString('utf8', 0, n);
+    const n = readSync(fd, head, 0, SNIFF_BYTES, 0);
+    return head.toString('utf8', 0, n);
   } catch {
     return '';
   } finally {

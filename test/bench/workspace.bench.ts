@@ -1,0 +1,51 @@
+/**
+ * `npm run bench`: the cost of looking at a whole tree, as `trainlens check .` and the workspace
+ * view do: finding the files (a 5,000-file tree with .trainlensignore rules) and summarising a
+ * 100-script workspace (`trainlens/workspaceSummary`: read, analyse, free each tree).
+ */
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { bench, describe } from 'vitest';
+import { createAnalyzer } from '../../server/src/analysis/analyzer';
+import { defaultAssets } from '../../server/src/parsing/assets';
+import { AnalysisStore } from '../../server/src/lsp/analyses';
+import { workspaceSummary } from '../../server/src/lsp/workspaceSummary';
+import { discoverFiles } from '../../server/src/workspace/discover';
+
+const examples = join(defaultAssets().projectRoot, 'examples');
+
+/** 50 packages × 100 files: Python modules, JSON data, one ignored build folder per package. */
+const big = mkdtempSync(join(tmpdir(), 'trainlens-bench-tree-'));
+writeFileSync(join(big, '.trainlensignore'), 'build/\n*_pb2.py\n');
+for (let p = 0; p < 50; p++) {
+  for (const sub of ['src', 'build', 'data']) mkdirSync(join(big, `pkg${p}`, sub), { recursive: true });
+  for (let f = 0; f < 40; f++) writeFileSync(join(big, `pkg${p}`, 'src', `m${f}.py`), 'x = 1\n');
+  for (let f = 0; f < 30; f++) writeFileSync(join(big, `pkg${p}`, 'build', `m${f}.py`), 'x = 1\n');
+  for (let f = 0; f < 30; f++) writeFileSync(join(big, `pkg${p}`, 'data', `d${f}.json`), '{"labels": [1, 2, 3]}\n');
+}
+
+/** 100 training scripts: the three examples, copied. */
+const jobs = mkdtempSync(join(tmpdir(), 'trainlens-bench-jobs-'));
+for (let i = 0; i < 34; i++) cpSync(examples, join(jobs, `team${i}`), { recursive: true });
+
+const analyzer = Promise.resolve(await createAnalyzer());
+const store = new AnalysisStore(analyzer, (message) => console.error(message));
+const context = {
+  analyzer,
+  store,
+  openDocument: () => undefined,
+  settingsFor: async () => ({ gpu: 'V100-32GB', gpus: 1 }),
+};
+
+describe('whole-tree checks', () => {
+  bench('discoverFiles over 5,000 files (2,000 Python modules kept)', () => {
+    const found = discoverFiles(['.'], { cwd: big });
+    if (found.files.length !== 2000) throw new Error(`expected 2,000 files, found ${found.files.length}`);
+  });
+  bench('workspaceSummary of 102 example scripts', async () => {
+    const result = await workspaceSummary([pathToFileURL(jobs).href], context);
+    if (result.files.length !== 102) throw new Error(`expected 102 summaries, got ${result.files.length}`);
+  }, { iterations: 5 });
+});
