@@ -1,0 +1,130 @@
+/**
+ * planFits(job, gpu): the fastest combinations of changes (planner-changes.ts) that make a job fit, best first.
+ *
+ * Ranking: tier (exact changes, then LoRA/QLoRA, then shorter sequences), then estimated step time
+ * (compute.ts), then disruption (how intrusive the changes are where the compute model sees no time cost).
+ *
+ * Search: an estimate costs about a millisecond, so the planner does not estimate every combination. Changes that
+ * move step time (checkpointing, precision, PEFT, sequence) form step-time classes, sorted by tier and by their
+ * step time, which compute.ts gives without a memory estimate. Inside a class, the time-neutral changes
+ * (micro-batch, optimizer, attention, ZeRO) are tried: first all at their strongest, and when even that does not
+ * fit the class is dropped; else in order of disruption, skipping any combination whose every option is at most
+ * as strong as one that did not fit. The first fitting combination is the class's plan, unless it only adds changes
+ * to a plan already found.
+ */
+import { computeEstimate } from './compute';
+import { estimate } from './estimate';
+import { isCoherent, jobChanges, type ChangeGroup, type ChangeTier, type JobChange } from './planner-changes';
+import type { Estimate, Gpu, TrainingJob } from './types';
+
+export interface Plan {
+  changes: JobChange[];
+  /** The changes' labels joined, or "No change" for a job that fits as it is. */
+  title: string;
+  job: TrainingJob;
+  estimate: Estimate;
+  tier: ChangeTier;
+  step_time_s: number;
+}
+
+export interface PlanOptions {
+  /** Plans to return (default 3). */
+  limit?: number;
+  /** Only changes the caller can apply (e.g. those the editor can write an edit for). */
+  allowed?: (change: JobChange) => boolean;
+  /** Upper bound on memory estimates (default 200): the search stops there with what it found. */
+  maxEstimates?: number;
+}
+
+export interface PlanResult {
+  plans: Plan[];
+  /** Memory estimates the search made. */
+  estimates: number;
+}
+
+/** Groups whose changes leave the step's FLOPs and peak FLOP/s as they are (flops.ts counts attention the same for eager, SDPA and flash). */
+const NEUTRAL_GROUPS: ChangeGroup[] = ['micro-batch', 'optimizer', 'attention', 'zero'];
+
+/** Options of one group: index 0 is "no change", then the group's changes weakest to strongest. */
+type Options = (JobChange | undefined)[];
+
+function groupsOf(changes: JobChange[], neutral: boolean): Options[] {
+  const byGroup = new Map<ChangeGroup, JobChange[]>();
+  for (const c of changes) {
+    if (NEUTRAL_GROUPS.includes(c.group) !== neutral) continue;
+    byGroup.set(c.group, [...(byGroup.get(c.group) ?? []), c]);
+  }
+  return [...byGroup.values()].map((list) => [undefined, ...list]);
+}
+
+/** Every choice of one option per group, as index vectors. */
+function product(groups: Options[]): number[][] {
+  let out: number[][] = [[]];
+  for (const g of groups) out = out.flatMap((prefix) => g.map((_, i) => [...prefix, i]));
+  return out;
+}
+
+const pick = (groups: Options[], indices: number[]): JobChange[] => indices.flatMap((i, g) => (groups[g][i] ? [groups[g][i]!] : []));
+const applyAll = (job: TrainingJob, changes: JobChange[]) => changes.reduce((j, c) => c.apply(j), job);
+const disruption = (changes: JobChange[]) => changes.reduce((s, c) => s + c.disruption, 0);
+const tierOf = (changes: JobChange[]): ChangeTier => changes.reduce<ChangeTier>((t, c) => (c.tier > t ? c.tier : t), 0);
+
+export function planFits(job: TrainingJob, gpu: Gpu, options: PlanOptions = {}): PlanResult {
+  const limit = options.limit ?? 3;
+  const maxEstimates = options.maxEstimates ?? 200;
+  const changes = jobChanges(job, gpu).filter((c) => options.allowed?.(c) ?? true);
+  const timeGroups = groupsOf(changes, false);
+  const neutralGroups = groupsOf(changes, true);
+  let estimates = 0;
+  const estimateOf = (j: TrainingJob) => {
+    estimates++;
+    return estimate(j, gpu);
+  };
+
+  const classes = product(timeGroups)
+    .map((indices) => {
+      const picked = pick(timeGroups, indices);
+      const classJob = applyAll(job, picked);
+      return { picked, classJob, tier: tierOf(picked), time: computeEstimate(classJob, gpu).step_time_s };
+    })
+    .filter((c) => isCoherent(c.classJob, job))
+    .sort((a, b) => a.tier - b.tier || a.time - b.time || disruption(a.picked) - disruption(b.picked));
+
+  const neutralCombos = product(neutralGroups)
+    .map((indices) => ({ indices, picked: pick(neutralGroups, indices) }))
+    .sort((a, b) => disruption(a.picked) - disruption(b.picked) || a.picked.length - b.picked.length);
+  const strongest = neutralGroups.map((g) => g.length - 1);
+
+  const plans: Plan[] = [];
+  const found: { picked: JobChange[]; time: number }[] = [];
+  for (const cls of classes) {
+    if (plans.length >= limit || estimates >= maxEstimates) break;
+    // More changes at the same step time than a class that already gave a plan (bf16 for fp16): nothing gained.
+    if (found.some((f) => cls.time === f.time && f.picked.every((c) => cls.picked.includes(c)))) continue;
+    if (!estimateOf(applyAll(cls.classJob, pick(neutralGroups, strongest))).fits) continue;
+    const failed: number[][] = [];
+    for (const combo of neutralCombos) {
+      if (estimates >= maxEstimates) break;
+      if (failed.some((f) => combo.indices.every((i, g) => i <= f[g]))) continue;
+      const all = [...cls.picked, ...combo.picked];
+      const planned = applyAll(job, all);
+      if (!isCoherent(planned, job)) continue;
+      const est = estimateOf(planned);
+      if (!est.fits) {
+        failed.push(combo.indices);
+        continue;
+      }
+      // A plan that only adds changes to one already found (same step time, more changes) is not offered.
+      const ids = new Set(all.map((c) => c.id));
+      if (plans.some((p) => p.changes.every((c) => ids.has(c.id)))) break;
+      found.push(cls);
+      plans.push({
+        changes: all, job: planned, estimate: est, tier: cls.tier,
+        title: all.length ? all.map((c) => c.label).join(' + ') : 'No change',
+        step_time_s: est.compute?.step_time_s ?? cls.time,
+      });
+      break;
+    }
+  }
+  return { plans, estimates };
+}
