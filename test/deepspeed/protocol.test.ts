@@ -4,64 +4,20 @@
  * launch line that use them. One test per diagnostic code (on the exact key or value), hovers,
  * completion and each kind of quick fix, applied and re-read.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { TextDocument } from 'vscode-languageserver-textdocument';
-import { StreamMessageReader, StreamMessageWriter, type CodeAction, type CompletionItem, type Diagnostic } from 'vscode-languageserver-protocol/node';
+import { type CompletionItem } from 'vscode-languageserver-protocol/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtBundle, ROOT } from '../lsp/helpers/build';
-import { editsOf, hoverMarkdown, LspTestClient, positionOf } from '../lsp/helpers/lspClient';
+import { hoverMarkdown, positionOf } from '../lsp/helpers/lspClient';
+import { ConfigSession, withCode } from './session';
 
-const CONFIGS = join(ROOT, 'test', 'fixtures', 'configs');
-const uriOf = (name: string) => pathToFileURL(join(CONFIGS, name)).href;
-const textOf = (name: string) => readFileSync(join(CONFIGS, name), 'utf8');
+const session = new ConfigSession();
+const { client } = session;
+const { uriOf, textOf } = session;
+const diagnose = (name: string, text?: string) => session.diagnose(name, text);
+const actionsFor = (name: string, d: Parameters<ConfigSession['actionsFor']>[1]) => session.actionsFor(name, d);
+const apply = (text: string, action: Parameters<ConfigSession['apply']>[1], name: string) => session.apply(text, action, name);
 
-let child: ChildProcessWithoutNullStreams;
-let client: LspTestClient;
-let stderr = '';
-const versions = new Map<string, number>();
-
-beforeAll(async () => {
-  child = spawn(process.execPath, [builtBundle('server.js'), '--stdio'], { cwd: ROOT });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  client = new LspTestClient(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin), () => ({ gpu: 'V100-32GB', gpuCount: 1 }));
-  await client.initialize(process.pid, [pathToFileURL(CONFIGS).href]);
-}, 60_000);
-
-afterAll(async () => {
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  await client.shutdown();
-  await client.exit();
-  expect(await exited).toBe(0);
-  client.dispose();
-  expect(stderr).toBe('');
-});
-
-/** Opens a fixture (or replaces its text) and returns the diagnostics published for that version. */
-async function diagnose(name: string, text = textOf(name)): Promise<Diagnostic[]> {
-  const uri = uriOf(name);
-  const v = (versions.get(uri) ?? 0) + 1;
-  versions.set(uri, v);
-  if (v === 1) await client.open(uri, text, 'json');
-  else await client.change(uri, v, text);
-  return (await client.waitForDiagnostics(uri, (p) => p.version === v)).diagnostics;
-}
-
-/** The diagnostics with `code`, and the text each one covers. */
-function withCode(diagnostics: Diagnostic[], code: string, text: string): { d: Diagnostic; covers: string }[] {
-  const doc = TextDocument.create('x', 'json', 1, text);
-  return diagnostics.filter((d) => d.code === code).map((d) => ({ d, covers: doc.getText(d.range) }));
-}
-
-async function actionsFor(name: string, diagnostic: Diagnostic): Promise<CodeAction[]> {
-  return ((await client.codeActions(uriOf(name), diagnostic.range, [diagnostic])) ?? []) as CodeAction[];
-}
-
-function apply(text: string, action: CodeAction, name: string): string {
-  return TextDocument.applyEdits(TextDocument.create('x', 'json', 1, text), editsOf(action, uriOf(name)));
-}
+beforeAll(() => session.start(), 60_000);
+afterAll(() => session.stop());
 
 describe('diagnostics on the exact key or value, one per code', () => {
   it('DS001 broken JSON, DS002 comments', async () => {
@@ -240,7 +196,7 @@ describe('hover', () => {
     expect(stage).toContain('No script in the workspace uses this config yet');
     const typo = 'mistakes.json';
     await diagnose(typo);
-    expect(hoverMarkdown(await client.hover(uriOf(typo), positionOf(textOf(typo), '"gradient_accumulation_step"', 3)))).toContain('not a DeepSpeed config key');
+    expect(hoverMarkdown(await client.hover(uriOf(typo), positionOf(textOf(typo), '"gradient_accumulation_step"', 3)))).toContain('not a key TrainLens knows here');
   });
 });
 

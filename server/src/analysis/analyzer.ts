@@ -13,6 +13,7 @@ import { TreeCache } from '../parsing/trees';
 import { Evaluator } from '../python/evaluate';
 import type { WorkspaceFiles } from '../workspace/files';
 import { DeepSpeedAnalyzer } from '../deepspeed/analysis';
+import { AccelerateAnalyzer, isAccelerateConfig } from '../accelerate/analysis';
 import { findLaunch } from '../launch/discover';
 import { scriptArgsOf } from '../launch/script-args';
 import { StatementFacts } from '../python/statement-facts';
@@ -47,6 +48,7 @@ export async function createAnalyzer(assets: Partial<Assets> = {}): Promise<Anal
   parser.setLanguage(languages.python);
   const trees = new TreeCache(parser, () => new StatementFacts(queries));
   const deepspeed = new DeepSpeedAnalyzer(languages);
+  const accelerate = new AccelerateAnalyzer(languages);
 
   return {
     queries,
@@ -54,6 +56,7 @@ export async function createAnalyzer(assets: Partial<Assets> = {}): Promise<Anal
       if (isJson(doc.uri)) return deepspeed.analyze(doc, { settings, gpu: resolveGpu(settings.gpu), files, analyzeScript: (d, st) => (this as Analyzer).analyze(d, st, files) });
       if (isYaml(doc.uri)) {
         const gpu = resolveGpu(settings.gpu);
+        if (isAccelerateConfig(doc.text)) return accelerate.analyze(doc, { settings, gpu, files, analyzeScript: (d, st) => (this as Analyzer).analyze(d, st, files) });
         return isTrainerYaml(doc.text) ? finish(doc, buildYamlJob(doc.text, doc.uri, settings, files), gpu, []) : notAScript(doc.uri, gpu);
       }
       if (!isPython(doc.uri)) return notAScript(doc.uri, resolveGpu(settings.gpu));
@@ -75,6 +78,7 @@ export async function createAnalyzer(assets: Partial<Assets> = {}): Promise<Anal
       trees.dispose();
       parser.delete();
       deepspeed.dispose();
+      accelerate.dispose();
     },
   };
 }

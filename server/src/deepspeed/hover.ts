@@ -7,7 +7,7 @@ import type { Gpu, TrainingJob } from '../../../estimator/src/types';
 import { code, escapeMarkdown } from '../render/markdown';
 import { gib } from '../render/units';
 import type { JsonMember, JsonNode, Span } from './json-tree';
-import { formatValue, specAt, type KeySpec } from './schema';
+import { formatValue, specAt, type KeySpec, type Schema } from './schema';
 import { currentVariant, stageTable, VARIANTS, type OffloadVariant } from './stages';
 import type { ConfigHover } from './view';
 
@@ -55,19 +55,24 @@ const SOURCES: Record<string, string> = {
   activation_checkpointing: 'deepspeed/runtime/activation_checkpointing/config.py',
 };
 
-export function keyHover(location: Location, users: ConfigUserJob[]): ConfigHover | null {
+export const DEEPSPEED_SCHEMA: Schema = {
+  specAt,
+  source: (path) => `DeepSpeed 0.19.6 ${code([...path].reverse().map((k) => SOURCES[k]).find(Boolean) ?? 'deepspeed/runtime/constants.py, deepspeed/runtime/config.py')}`,
+};
+
+/** `stages`: whether ZeRO stages apply to this file (an accelerate file that is not DEEPSPEED says no). */
+export function keyHover(location: Location, users: ConfigUserJob[], schema: Schema = DEEPSPEED_SCHEMA, stages = true): ConfigHover | null {
   const { member } = location;
   if (!member) return null;
   const path = [...location.path, member.key];
-  const spec = specAt(path);
+  const spec = schema.specAt(path);
   const range = location.on === 'value' && member.value ? member.value.range : member.keySpan.range;
-  if (!spec) return { markdown: `${code(path.join('.'))}: not a DeepSpeed config key TrainLens knows.`, range };
+  if (!spec) return { markdown: `${code(path.join('.'))}: not a key TrainLens knows here.`, range };
   const sections = [`**${escapeMarkdown(path.join('.'))}** · ${spec.type}`, escapeMarkdown(spec.doc), facts(spec)];
-  const source = [...path].reverse().map((k) => SOURCES[k]).find(Boolean) ?? 'deepspeed/runtime/constants.py, deepspeed/runtime/config.py';
-  sections.push(`Source: DeepSpeed 0.19.6 ${code(source)}`);
-  if (spec.memory) sections.push(...users.slice(0, 3).map(memoryTable));
-  if (spec.memory && users.length === 0) {
-    sections.push('No script in the workspace uses this config yet: name it in `TrainingArguments(deepspeed="...")` or pass `--deepspeed ...` in a launch script, and this hover shows its memory at each ZeRO stage.');
+  sections.push(`Source: ${schema.source(path)}`);
+  if (spec.memory && stages) sections.push(...users.slice(0, 3).map(memoryTable));
+  if (spec.memory && stages && users.length === 0) {
+    sections.push('No script in the workspace uses this config yet: name it in `TrainingArguments(deepspeed="...")`, or pass it in a launch script (`--deepspeed ...`, `accelerate launch --config_file ...`), and this hover shows its memory at each ZeRO stage.');
   }
   return { markdown: sections.filter(Boolean).join('\n\n'), range };
 }
@@ -80,7 +85,7 @@ function facts(spec: KeySpec): string {
   else if (spec.min !== undefined || spec.max !== undefined) lines.push(`Range: ${spec.min ?? '−∞'} … ${spec.max ?? '∞'}`);
   if (spec.hfAuto) lines.push('`"auto"`: filled by the Hugging Face Trainer / accelerate from the script’s arguments.');
   if (spec.aliasOf) lines.push(`Same field as ${code(spec.aliasOf)}.`);
-  if (spec.deprecated) lines.push(`Deprecated: use ${code(spec.deprecated.replacement)}${spec.deprecated.moved ? ' (DeepSpeed moves the value and logs a warning)' : ''}.`);
+  if (spec.deprecated) lines.push(`Deprecated: use ${code(spec.deprecated.replacement)}${spec.deprecated.moved ? ' (the old value is carried over when the file is read)' : ''}.`);
   if (spec.strict) lines.push(`Unknown keys inside are rejected${spec.strict === 'all versions' ? '' : ` (DeepSpeed ≥ ${spec.strict})`}: "Extra inputs are not permitted".`);
   return lines.join('  \n');
 }

@@ -107,19 +107,21 @@ function checkValue(member: JsonMember, path: string[], spec: KeySpec, text: str
   if (value.kind === 'object') {
     if (name === 'optimizer.params') maxGradNorm(value, out);
     if (spec.keys) checkObject(value, path, text, out);
-    else if (spec.type !== 'object' && spec.type !== 'any') out.findings.push(typeFinding(value, name, spec));
+    else if (spec.type !== 'object' && spec.type !== 'any') out.findings.push(finding('DS004', value.range, typeMessage(value, name, spec)));
     return;
   }
-  if (!typeMatches(value, spec)) {
-    out.findings.push(typeFinding(value, name, spec));
-    return;
+  const problem = valueProblem(value, name, spec);
+  if (problem) out.findings.push(finding('DS004', value.range, problem));
+}
+
+/** What is wrong with a scalar or array value for its spec (type, allowed values, range), if anything. */
+export function valueProblem(value: JsonNode, name: string, spec: KeySpec): string | undefined {
+  if (!typeMatches(value, spec)) return typeMessage(value, name, spec);
+  if (spec.values && !spec.values.some((v) => sameValue(v, value))) return `${name} must be one of ${spec.values.map(formatValue).join(', ')}`;
+  if (value.kind === 'number' && ((spec.min !== undefined && value.value < spec.min) || (spec.max !== undefined && value.value > spec.max))) {
+    return `${name} must be ${spec.max !== undefined ? `between ${spec.min ?? '-∞'} and ${spec.max}` : `>= ${spec.min}`}`;
   }
-  if (spec.values && !spec.values.some((v) => sameValue(v, value))) {
-    out.findings.push(finding('DS004', value.range, `${name} must be one of ${spec.values.map(formatValue).join(', ')}`));
-  } else if (value.kind === 'number' && ((spec.min !== undefined && value.value < spec.min) || (spec.max !== undefined && value.value > spec.max))) {
-    const bounds = spec.max !== undefined ? `between ${spec.min ?? '-∞'} and ${spec.max}` : `>= ${spec.min}`;
-    out.findings.push(finding('DS004', value.range, `${name} must be ${bounds}`));
-  }
+  return undefined;
 }
 
 function maxGradNorm(params: JsonNode, out: ConfigFindings): void {
@@ -186,10 +188,10 @@ function typeMatches(value: JsonNode, spec: KeySpec): boolean {
   }
 }
 
-function typeFinding(value: JsonNode, name: string, spec: KeySpec): Finding {
+function typeMessage(value: JsonNode, name: string, spec: KeySpec): string {
   const expected = spec.values ? `one of ${spec.values.map(formatValue).join(', ')}` : { integer: 'an integer', number: 'a number', boolean: 'true or false', string: 'a string', object: 'an object', array: 'an array', any: 'a value' }[spec.type];
   const got = value.kind === 'string' ? `the string ${JSON.stringify(value.value)}` : value.kind;
-  return finding('DS004', value.range, `${name} must be ${expected}${spec.hfAuto ? ' or "auto"' : ''}, not ${got}`);
+  return `${name} must be ${expected}${spec.hfAuto ? ' or "auto"' : ''}, not ${got}`;
 }
 
 function sameValue(v: unknown, node: JsonNode): boolean {

@@ -37,9 +37,20 @@ export interface KeySpec {
   memory?: boolean;
 }
 
-/** The spec at a key path ([] = the top level). */
+/** A config format: its top-level keys and the module each key's facts come from. */
+export interface Schema {
+  specAt(path: readonly string[]): KeySpec | undefined;
+  /** "DeepSpeed 0.19.6 `deepspeed/runtime/zero/config.py`" */
+  source(path: readonly string[]): string;
+}
+
+/** The spec at a key path ([] = the top level) of a DeepSpeed config. */
 export function specAt(path: readonly string[]): KeySpec | undefined {
-  let spec: KeySpec | undefined = { type: 'object', doc: 'DeepSpeed configuration', keys: TOP_LEVEL };
+  return specIn(TOP_LEVEL, 'DeepSpeed configuration', path);
+}
+
+export function specIn(top: Record<string, KeySpec>, doc: string, path: readonly string[]): KeySpec | undefined {
+  let spec: KeySpec | undefined = { type: 'object', doc, keys: top };
   for (const key of path) {
     spec = spec?.keys?.[key];
     if (!spec) return undefined;
