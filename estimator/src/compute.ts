@@ -49,7 +49,9 @@ function bubbleFactor(job: TrainingJob): number {
  * run when total_steps is known.
  */
 export function computeEstimate(job: TrainingJob, gpu: Gpu, utilization = DEFAULT_UTILIZATION): ComputeEstimate {
-  const deliverable = job.gpus * peakFlops(job, gpu) * utilization;
+  const d = parallelDegrees(job).degrees;
+  const gpus = d.tp * d.pp * d.dp;
+  const peak = peakFlops(job, gpu);
   let hardware: number;
   let model: number;
   let tokens: number;
@@ -63,16 +65,18 @@ export function computeEstimate(job: TrainingJob, gpu: Gpu, utilization = DEFAUL
     hardware = perToken.hardware * tokens;
     model = perToken.model * tokens;
   }
-  const stepTime = (hardware / deliverable) * bubbleFactor(job);
+  // an empty job (no tokens) or a GPU without a peak figure gives zeros, never NaN or Infinity
+  const per = (a: number, b: number) => (b > 0 ? a / b : 0);
+  const stepTime = per(hardware, gpus * peak * utilization) * bubbleFactor(job);
   const out: ComputeEstimate = {
-    flops_per_token: hardware / tokens,
-    model_flops_per_token: model / tokens,
+    flops_per_token: per(hardware, tokens),
+    model_flops_per_token: per(model, tokens),
     tokens_per_step: tokens,
-    mfu: model / (stepTime * job.gpus * peakFlops(job, gpu)),
+    mfu: per(model, stepTime * gpus * peak),
     hardware_utilization: utilization,
-    peak_flops_per_gpu: peakFlops(job, gpu),
+    peak_flops_per_gpu: peak,
     step_time_s: stepTime,
-    tokens_per_s: tokens / stepTime,
+    tokens_per_s: per(tokens, stepTime),
   };
   if (job.total_steps !== undefined && job.total_steps > 0) {
     out.total_flops = hardware * job.total_steps;

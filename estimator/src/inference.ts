@@ -182,7 +182,8 @@ function vllmParts(job: TrainingJob, inf: InferenceConfig, weights: number, gpu:
       `Fits when one max_model_len (${maxLen}) sequence fits the KV cache, as vLLM checks at start; ` +
         `${Math.floor(kvTokens / Math.max(1, seqLen))} sequences of ${seqLen} tokens run at once.`,
     ],
-    fits: (capacity) => budget <= capacity && kvTokens >= maxLen,
+    // vLLM refuses to start without a single cache block ("No available memory for the cache blocks")
+    fits: (capacity) => budget <= capacity && blocks > 0 && kvTokens >= maxLen,
   };
 }
 

@@ -130,6 +130,15 @@ describe('time at a stated utilization', () => {
     expect(piped.step_time_s / (flat.step_time_s / 4)).toBeCloseTo(1 + 3 / 8, 9);
   });
 
+  it('degenerate jobs give zeros, never NaN or Infinity', () => {
+    const inference = { engine: 'hf' as const, prompt_len: 0, max_new_tokens: 0, batch: 0, kv_cache_dtype: 'bf16' as const };
+    for (const j of [with_({ micro_batch: 0 }), with_({ gpus: 0 }), with_({ inference }), with_({ seq_len: 0, total_steps: 10 })]) {
+      for (const [key, v] of Object.entries(computeEstimate(j, TEST_GPU))) expect(Number.isFinite(v), key).toBe(true);
+    }
+    const noPeak = { ...TEST_GPU, peak_half_tflops: 0 };
+    expect(computeEstimate(job, noPeak)).toMatchObject({ step_time_s: 0, tokens_per_s: 0, mfu: 0 });
+  });
+
   it('estimate() carries the compute figures', () => {
     const e = estimate(job, TEST_GPU);
     expect(e.compute?.step_time_s).toBeGreaterThan(0);

@@ -83,6 +83,16 @@ describe('Hugging Face generate()', () => {
   });
 });
 
+describe('degenerate inference settings', () => {
+  it('an empty batch, prompt or generation gives finite bytes, never NaN', () => {
+    for (const inf of [{ batch: 0 }, { prompt_len: 0 }, { max_new_tokens: 0 }, { engine: 'vllm' as const, max_model_len: 0, gpu_memory_utilization: 0 }]) {
+      const e = run({}, inf);
+      for (const [key, v] of Object.entries(e.per_gpu)) expect(Number.isFinite(v), `${JSON.stringify(inf)} ${key}`).toBe(true);
+      for (const [key, v] of Object.entries(e.detail)) expect(Number.isFinite(v), `${JSON.stringify(inf)} ${key}`).toBe(true);
+    }
+  });
+});
+
 describe('vLLM preallocation', () => {
   const vllm = { engine: 'vllm' as const, max_model_len: 4096 };
 
@@ -110,6 +120,8 @@ describe('vLLM preallocation', () => {
     const tooLong = estimate({ ...base, inference: { ...hf, ...vllm, max_model_len: 32768 } }, l4);
     expect(tooLong.fits).toBe(false);
     expect(tooLong.detail.vllm_kv_tokens).toBeLessThan(32768);
+    // weights alone over the budget: no cache block at all
+    expect(estimate({ ...base, inference: { ...hf, ...vllm, gpu_memory_utilization: 0.4 } }, l4).fits).toBe(false);
   });
 
   it('tensor parallelism splits weights and KV heads', () => {
