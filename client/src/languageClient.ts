@@ -19,6 +19,7 @@ export function createLanguageClient(context: ExtensionContext, output: LogOutpu
       { scheme: 'file', language: 'python' },
       { scheme: 'untitled', language: 'python' },
       { scheme: 'file', language: 'json' },
+      { scheme: 'file', language: 'yaml' },
     ],
     // Pushes `trainlens.*` changes (didChangeConfiguration); the server then pulls per document.
     synchronize: { configurationSection: SETTINGS_SECTION },

@@ -23,8 +23,8 @@ describe('package.json contributes', () => {
     GPUS.forEach((g, i) => expect(gpu.enumDescriptions?.[i]).toContain(`${g.memory_bytes / 2 ** 30} GB`));
   });
 
-  it('activates on Python and JSON and contributes the restart command', () => {
-    expect(manifest.activationEvents).toEqual(['onLanguage:python', 'onLanguage:json']);
+  it('activates on Python, JSON (DeepSpeed configs) and YAML (accelerate and trainer configs) and contributes the restart command', () => {
+    expect(manifest.activationEvents).toEqual(['onLanguage:python', 'onLanguage:json', 'onLanguage:yaml']);
     expect(manifest.contributes.commands.map((c: { command: string }) => c.command)).toContain('trainlens.restartServer');
   });
 });
