@@ -20,6 +20,7 @@ import { stateBytes } from './optimizer';
 import { countParams, headDim, layerLinears } from './params';
 import type { PrecisionPlan } from './precision';
 import { quantizedLinearTransient } from './quantization';
+import { parallelDegrees } from './sharding/parallel';
 import type { Estimate, Gpu, InferenceConfig, ModelArch, TrainingJob } from './types';
 
 const KV_DTYPE_BYTES: Record<InferenceConfig['kv_cache_dtype'], number> = { fp32: 4, fp16: 2, bf16: 2, fp8: 1 };
@@ -29,17 +30,19 @@ export const VLLM_BLOCK_TOKENS = 16;
 /** vLLM's default gpu_memory_utilization (vLLM docs, "Engine Arguments"). */
 export const VLLM_DEFAULT_UTILIZATION = 0.9;
 /**
- * Tokens of vLLM's profiling forward: max_num_batched_tokens. vLLM's V1 engine defaults it to 8192 for the
- * offline `LLM` class on GPUs under 70 GiB and for the OpenAI server on larger ones (vllm/engine/arg_utils.py,
- * default_max_num_batched_tokens by usage context); a stated assumption, the figure varies by version and usage.
+ * vLLM's profiling run: one forward of max_num_batched_tokens tokens, sampling max_num_seqs sequences. Defaults for
+ * the offline `LLM` class (what a script constructs; vllm/engine/arg_utils.py EngineArgs.get_batch_defaults,
+ * UsageContext.LLM_CLASS): 16384 tokens and 1024 sequences on GPUs of ≥ 70 GiB other than the A100 (vLLM
+ * PR #17885), else 8192 and 256. The OpenAI server uses smaller budgets; the figures vary by version.
  */
-export const VLLM_PROFILE_TOKENS = 8192;
-/** max_num_seqs default (vLLM docs, "Engine Arguments"): the profiling run samples this many sequences. */
-export const VLLM_PROFILE_SEQS = 256;
+export function vllmProfileBudget(gpu: Gpu): { tokens: number; seqs: number } {
+  const large = gpu.memory_bytes >= 70 * 2 ** 30 && !/a100/i.test(gpu.id);
+  return large ? { tokens: 16384, seqs: 1024 } : { tokens: 8192, seqs: 256 };
+}
 
 /** Tensor-parallel ranks the model is split over (vLLM tensor_parallel_size); 1 for HF generate. */
 function tensorParallel(job: TrainingJob): number {
-  return Math.max(1, job.parallel?.tensor ?? 1);
+  return parallelDegrees(job).degrees.tp;
 }
 
 /**
@@ -150,11 +153,11 @@ function vllmParts(job: TrainingJob, inf: InferenceConfig, weights: number, gpu:
   const maxLen = inf.max_model_len ?? job.model.max_position_embeddings;
   const perToken = kvBytesPerToken(job.model, inf, tp);
   // profiling forward: max_num_batched_tokens through FlashAttention (vLLM's CUDA backend) plus sampling of
-  // max_num_seqs sequences; one batch row of that many tokens has the same token count
-  const tokens = VLLM_PROFILE_TOKENS;
+  // max_num_seqs sequences (fp32 logits and probabilities); one batch row of that many tokens has the same count
+  const budgetRun = vllmProfileBudget(gpu);
   const profile = Math.max(
-    forwardTransientBytes(job, 1, tokens, tokens, 'flash'),
-    VLLM_PROFILE_SEQS * job.model.vocab_size * 4 * 2,
+    forwardTransientBytes(job, 1, budgetRun.tokens, budgetRun.tokens, 'flash'),
+    budgetRun.seqs * job.model.vocab_size * 4 * 2,
   ) / tp;
   const free = budget - weights - profile - CUDA_CONTEXT_BYTES;
   const blockBytes = perToken * VLLM_BLOCK_TOKENS;
@@ -177,7 +180,7 @@ function vllmParts(job: TrainingJob, inf: InferenceConfig, weights: number, gpu:
     },
     notes: [
       `vLLM preallocates gpu_memory_utilization ${util} × ${(gpu.memory_bytes / 2 ** 30).toFixed(0)} GiB; ` +
-        `the KV cache takes what weights, the profiling forward (${VLLM_PROFILE_TOKENS} tokens assumed) and the CUDA context leave: ` +
+        `the KV cache takes what weights, the profiling forward (${budgetRun.tokens} tokens, the LLM class default) and the CUDA context leave: ` +
         `${kvTokens} tokens in blocks of ${VLLM_BLOCK_TOKENS}. CUDA-graph memory is not modelled.`,
       `Fits when one max_model_len (${maxLen}) sequence fits the KV cache, as vLLM checks at start; ` +
         `${Math.floor(kvTokens / Math.max(1, seqLen))} sequences of ${seqLen} tokens run at once.`,

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { findGpu, findModel } from '../../estimator/src/catalog';
 import { estimate } from '../../estimator/src/estimate';
-import { kvBytesPerToken, VLLM_BLOCK_TOKENS } from '../../estimator/src/inference';
+import { kvBytesPerToken, VLLM_BLOCK_TOKENS, vllmProfileBudget } from '../../estimator/src/inference';
 import { countParams } from '../../estimator/src/params';
 import type { InferenceConfig, TrainingJob } from '../../estimator/src/types';
 
@@ -122,6 +122,12 @@ describe('vLLM preallocation', () => {
     expect(tooLong.detail.vllm_kv_tokens).toBeLessThan(32768);
     // weights alone over the budget: no cache block at all
     expect(estimate({ ...base, inference: { ...hf, ...vllm, gpu_memory_utilization: 0.4 } }, l4).fits).toBe(false);
+  });
+
+  it("profiles at the LLM class's batch budget: 16384 tokens on ≥ 70 GiB GPUs other than the A100, else 8192", () => {
+    expect(vllmProfileBudget(findGpu('H100-SXM-80GB')!)).toEqual({ tokens: 16384, seqs: 1024 });
+    expect(vllmProfileBudget(a100)).toEqual({ tokens: 8192, seqs: 256 });
+    expect(vllmProfileBudget(findGpu('L4')!)).toEqual({ tokens: 8192, seqs: 256 });
   });
 
   it('tensor parallelism splits weights and KV heads', () => {
