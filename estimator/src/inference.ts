@@ -15,7 +15,7 @@
  */
 import { computeEstimate } from './compute';
 import { flopsPerStep } from './flops';
-import { ALLOCATOR_RESERVE_FRACTION, CUDA_CONTEXT_BYTES } from './overhead';
+import { allocatorReserve, CUDA_CONTEXT_BYTES, modelBufferBytes } from './overhead';
 import { stateBytes } from './optimizer';
 import { countParams, headDim, layerLinears } from './params';
 import type { PrecisionPlan } from './precision';
@@ -60,13 +60,17 @@ function actBytes(job: TrainingJob): number {
   return job.precision === 'fp32' ? 4 : 2;
 }
 
+/** Inference runs the model in its load dtype: no autocast, no master copy. */
+function inferencePlan(job: TrainingJob): PrecisionPlan {
+  return { param: actBytes(job) === 4 ? 'f32' : 'half', autocast: false, master_weights: false };
+}
+
 /**
  * Weights as loaded for inference: the model's dtype (torch_dtype), decoder linears quantized when
  * job.quantization says so (optimizer.ts stateBytes, which applies quantization.ts); PEFT adapters as PEFT loads them.
  */
 function inferenceWeightBytes(job: TrainingJob): number {
-  const plan: PrecisionPlan = { param: actBytes(job) === 4 ? 'f32' : 'half', autocast: false, master_weights: false };
-  return stateBytes(job, plan).weights;
+  return stateBytes(job, inferencePlan(job)).weights;
 }
 
 /** Quantized linears dequantize (4-bit, GPTQ/AWQ) or quantize their input (int8) per matmul: the largest such buffer. */
@@ -146,7 +150,8 @@ function hfParts(job: TrainingJob, inf: InferenceConfig, weights: number): Parts
   };
 }
 
-function vllmParts(job: TrainingJob, inf: InferenceConfig, weights: number, gpu: Gpu): Parts {
+/** `buffers`: model buffers, which like the weights are in place before vLLM sizes its cache. */
+function vllmParts(job: TrainingJob, inf: InferenceConfig, weights: number, buffers: number, gpu: Gpu): Parts {
   const tp = tensorParallel(job);
   const util = inf.gpu_memory_utilization ?? VLLM_DEFAULT_UTILIZATION;
   const budget = Math.floor(util * gpu.memory_bytes);
@@ -159,7 +164,7 @@ function vllmParts(job: TrainingJob, inf: InferenceConfig, weights: number, gpu:
     forwardTransientBytes(job, 1, budgetRun.tokens, budgetRun.tokens, 'flash'),
     budgetRun.seqs * job.model.vocab_size * 4 * 2,
   ) / tp;
-  const free = budget - weights - profile - CUDA_CONTEXT_BYTES;
+  const free = budget - weights - buffers - profile - CUDA_CONTEXT_BYTES;
   const blockBytes = perToken * VLLM_BLOCK_TOKENS;
   const blocks = Math.max(0, Math.floor(free / blockBytes));
   const kv = blocks * blockBytes;
@@ -193,13 +198,13 @@ function vllmParts(job: TrainingJob, inf: InferenceConfig, weights: number, gpu:
 export function estimateInference(job: TrainingJob, gpu: Gpu): Estimate {
   const inf = job.inference!;
   const weights = Math.ceil(inferenceWeightBytes(job) / tensorParallel(job));
-  const parts = inf.engine === 'vllm' ? vllmParts(job, inf, weights, gpu) : hfParts(job, inf, weights);
-  const allocated = parts.weights + parts.kv + parts.activations;
-  const reserve = Math.round(ALLOCATOR_RESERVE_FRACTION * allocated);
-  const context = CUDA_CONTEXT_BYTES;
-  // vLLM holds its whole budget; what weights, KV and profile do not use is allocator slack and the context
-  const other = parts.budget !== undefined ? parts.budget - allocated : context + reserve;
-  const total = allocated + other;
+  const buffers = modelBufferBytes(job.model, inferencePlan(job));
+  const parts = inf.engine === 'vllm' ? vllmParts(job, inf, weights, buffers, gpu) : hfParts(job, inf, weights);
+  const allocated = parts.weights + parts.kv + parts.activations + buffers;
+  // vLLM holds its whole budget, so what it does not allocate is slack it reserves; HF: the allocator's usual slack
+  const total = parts.budget ?? allocated + allocatorReserve(allocated) + CUDA_CONTEXT_BYTES;
+  const reserve = total - CUDA_CONTEXT_BYTES - allocated;
+  const other = total - parts.weights - parts.kv - parts.activations;
   const params = countParams(job.model, job.peft);
   return {
     per_gpu: {
@@ -211,14 +216,15 @@ export function estimateInference(job: TrainingJob, gpu: Gpu): Estimate {
       other,
       kv_cache: parts.kv,
       total,
+      // live tensors; what the allocator holds (vLLM: its whole budget); plus the CUDA context, what nvidia-smi shows
       peak_allocated: allocated,
-      peak_reserved: parts.budget !== undefined ? total - context : allocated + reserve,
+      peak_reserved: total - CUDA_CONTEXT_BYTES,
       device_used: total,
     },
     capacity_bytes: gpu.memory_bytes,
     fits: parts.fits(gpu.memory_bytes, total),
     params: { total: params.total, trainable: 0 },
-    detail: { ...parts.detail, cuda_context: context, kv_cache: parts.kv },
+    detail: { ...parts.detail, cuda_context: CUDA_CONTEXT_BYTES, allocator_reserve: reserve, model_buffers: buffers, kv_cache: parts.kv },
     flops_per_step: flopsPerStep(job),
     notes: [
       'Inference: no gradients or optimizer states; activations are the largest transient of one forward (no_grad).',
