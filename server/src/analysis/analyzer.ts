@@ -4,7 +4,7 @@
  * gives an Analysis with a clear finding, never an exception.
  */
 import { Parser } from 'web-tree-sitter';
-import { estimate as estimateJob, findGpu, fitFixes } from '../../../estimator/src';
+import { estimate as estimateJob, findGpu, type PlanOptions } from '../../../estimator/src';
 import type { Gpu } from '../../../estimator/src/types';
 import { defaultAssets, type Assets } from '../parsing/assets';
 import { loadLanguages } from '../parsing/languages';
@@ -19,11 +19,11 @@ import { scriptArgsOf } from '../launch/script-args';
 import { StatementFacts } from '../python/statement-facts';
 import { applyDirectives } from './directives';
 import { buildYamlJob, isTrainerYaml } from './yaml-job';
-import { enableGradientCheckpointingEdits } from './edits';
+import { buildFixes, writablePlans, type WrittenPlan } from '../fixes/build';
+import { jsonReader, type WriterContext } from '../fixes/context';
 import { scriptFindings } from './findings';
-import { gib } from '../render/units';
 import { buildScriptJob, type ScriptJob } from './script-job';
-import type { Analysis, AnalysisSettings, Finding, Fix } from './types';
+import type { Analysis, AnalysisSettings, Finding } from './types';
 
 export interface Analyzer {
   /**
@@ -32,6 +32,11 @@ export interface Analyzer {
    * referenced files are reported as not read.
    */
   analyze(doc: { uri: string; text: string; version: number }, settings: AnalysisSettings, files?: WorkspaceFiles): Analysis;
+  /**
+   * Analyse one document, then plan the fastest changes that make its job fit (estimator/src/planner.ts), each
+   * plan with the edit that applies it; no plans for documents without a job.
+   */
+  plan(doc: { uri: string; text: string; version: number }, settings: AnalysisSettings, files?: WorkspaceFiles, options?: PlanOptions): { analysis: Analysis; plans: WrittenPlan[]; estimates: number };
   close(uri: string): void;
   dispose(): void;
   /** For tests: every query compiled, by language. */
@@ -49,39 +54,58 @@ export async function createAnalyzer(assets: Partial<Assets> = {}): Promise<Anal
   const trees = new TreeCache(parser, () => new StatementFacts(queries));
   const deepspeed = new DeepSpeedAnalyzer(languages);
   const accelerate = new AccelerateAnalyzer(languages);
+  const json = jsonReader(languages.json);
+  /** A document read into a job (with what fixes need to write edits), or an analysis that has no job to plan. */
+  const readJob = (doc: { uri: string; text: string; version: number }, settings: AnalysisSettings, files?: WorkspaceFiles): JobRead => {
+    if (isJson(doc.uri)) return { analysis: deepspeed.analyze(doc, { settings, gpu: resolveGpu(settings.gpu), files, analyzeScript: (d, st) => analyzer.analyze(d, st, files) }) };
+    if (isYaml(doc.uri)) {
+      const gpu = resolveGpu(settings.gpu);
+      if (isAccelerateConfig(doc.text)) return { analysis: accelerate.analyze(doc, { settings, gpu, files, analyzeScript: (d, st) => analyzer.analyze(d, st, files) }) };
+      if (!isTrainerYaml(doc.text)) return { analysis: notAScript(doc.uri, gpu) };
+      const yamlJob = buildYamlJob(doc.text, doc.uri, settings, files);
+      return { gpu, findings: [], writer: { uri: doc.uri, text: doc.text, script: yamlJob, files, json: json.read } };
+    }
+    if (!isPython(doc.uri)) return { analysis: notAScript(doc.uri, resolveGpu(settings.gpu)) };
+    const { tree, state: statementFacts } = trees.parse(doc.uri, doc.text);
+    const facts = statementFacts.extract(tree, doc.text);
+    const directives = applyDirectives(facts.directives, settings);
+    const gpu = resolveGpu(directives.settings.gpu);
+    const launch = findLaunch(doc.uri, files, directives.settings.command, directives.launcher);
+    const evaluator = new Evaluator(facts, scriptArgsOf(launch));
+    const script = buildScriptJob(facts, evaluator, doc.uri, directives.settings, { files, launch, directives });
+    if (directives.from) {
+      const { row, column } = directives.from.endPosition;
+      script.values.gpu = { value: gpu.id, status: 'known', source: { file: doc.uri, range: { start: { line: directives.from.startPosition.row, character: 0 }, end: { line: row, character: column } } }, reason: '# trainlens: comment' };
+    }
+    return { gpu, findings: directives.findings, writer: { uri: doc.uri, text: doc.text, root: tree.rootNode, script, files, json: json.read } };
+  };
 
-  return {
+  const analyzer: Analyzer = {
     queries,
     analyze(doc, settings, files) {
-      if (isJson(doc.uri)) return deepspeed.analyze(doc, { settings, gpu: resolveGpu(settings.gpu), files, analyzeScript: (d, st) => (this as Analyzer).analyze(d, st, files) });
-      if (isYaml(doc.uri)) {
-        const gpu = resolveGpu(settings.gpu);
-        if (isAccelerateConfig(doc.text)) return accelerate.analyze(doc, { settings, gpu, files, analyzeScript: (d, st) => (this as Analyzer).analyze(d, st, files) });
-        return isTrainerYaml(doc.text) ? finish(doc, buildYamlJob(doc.text, doc.uri, settings, files), gpu, []) : notAScript(doc.uri, gpu);
-      }
-      if (!isPython(doc.uri)) return notAScript(doc.uri, resolveGpu(settings.gpu));
-      const { tree, state: statementFacts } = trees.parse(doc.uri, doc.text);
-      const facts = statementFacts.extract(tree, doc.text);
-      const directives = applyDirectives(facts.directives, settings);
-      const gpu = resolveGpu(directives.settings.gpu);
-      const launch = findLaunch(doc.uri, files, directives.settings.command, directives.launcher);
-      const evaluator = new Evaluator(facts, scriptArgsOf(launch));
-      const script = buildScriptJob(facts, evaluator, doc.uri, directives.settings, { files, launch, directives });
-      if (directives.from) {
-        const { row, column } = directives.from.endPosition;
-        script.values.gpu = { value: gpu.id, status: 'known', source: { file: doc.uri, range: { start: { line: directives.from.startPosition.row, character: 0 }, end: { line: row, character: column } } }, reason: '# trainlens: comment' };
-      }
-      return finish(doc, script, gpu, directives.findings);
+      const read = readJob(doc, settings, files);
+      return 'analysis' in read ? read.analysis : finish(doc, read.writer.script, read.gpu, read.findings, read.writer);
+    },
+    plan(doc, settings, files, options) {
+      const read = readJob(doc, settings, files);
+      if ('analysis' in read) return { analysis: read.analysis, plans: [], estimates: 0 };
+      const analysis = finish(doc, read.writer.script, read.gpu, read.findings, read.writer);
+      return { analysis, ...(analysis.job ? writablePlans(read.writer, read.gpu, options) : { plans: [], estimates: 0 }) };
     },
     close: (uri) => trees.close(uri),
     dispose() {
       trees.dispose();
       parser.delete();
+      json.dispose();
       deepspeed.dispose();
       accelerate.dispose();
     },
   };
+  return analyzer;
 }
+
+/** A job read from a document, or an analysis with no job to plan (configs, other files). */
+type JobRead = { analysis: Analysis } | { gpu: Gpu; findings: Finding[]; writer: WriterContext };
 
 /** JSON documents are DeepSpeed configs (or nothing TrainLens reads): server/src/deepspeed/. */
 function isJson(uri: string): boolean {
@@ -97,10 +121,10 @@ function isPython(uri: string): boolean {
 }
 
 /** Estimate, fixes and findings of a job read from a script or a trainer config. */
-function finish(doc: { uri: string; text: string }, script: ScriptJob, gpu: Gpu, extraFindings: Finding[]): Analysis {
+function finish(doc: { uri: string; text: string }, script: ScriptJob, gpu: Gpu, extraFindings: Finding[], writer: WriterContext): Analysis {
   script.values.gpu ??= { value: gpu.id, status: 'known', reason: 'from settings' };
   const estimate = script.job ? estimateJob(script.job, gpu) : null;
-  const fixes = script.job && estimate ? buildFixes(script, gpu, estimate.per_gpu.total, doc.text) : [];
+  const fixes = script.job && estimate ? buildFixes(writer, gpu, estimate) : [];
   return {
     file: doc.uri,
     job: script.job,
@@ -120,18 +144,4 @@ function notAScript(file: string, gpu: Gpu): Analysis {
 
 function resolveGpu(id: string): Gpu {
   return findGpu(id) ?? findGpu(DEFAULT_GPU)!;
-}
-
-const FIX_TITLES: Record<string, string> = {
-  'enable-gradient-checkpointing': 'Enable gradient checkpointing',
-};
-
-/** The estimator's candidate changes, each with the edit that applies it to this script when TrainLens can write one. */
-function buildFixes(script: ScriptJob, gpu: Gpu, total: number, text: string): Fix[] {
-  return fitFixes(script.job!, gpu).map((candidate) => {
-    const edits = candidate.id === 'enable-gradient-checkpointing' ? enableGradientCheckpointingEdits(script.sites, text) ?? [] : [];
-    const title = `${FIX_TITLES[candidate.id] ?? candidate.title ?? candidate.id} (saves ${gib(candidate.saves_bytes)})`;
-    const after = candidate.estimate.per_gpu.total;
-    return { id: candidate.id, title, saves_bytes: total - after, total_after_bytes: after, fits_after: candidate.estimate.fits, edits };
-  });
 }

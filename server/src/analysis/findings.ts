@@ -15,6 +15,11 @@ import type { JobSites, ScriptJob } from './script-job';
 import type { Finding, Fix, Range } from './types';
 import { rangeOf } from './values';
 
+/** A fix TrainLens can apply: edits in this document, in other files, or files to create. */
+export function hasEdit(fix: Fix): boolean {
+  return fix.edits.length > 0 || !!fix.otherEdits?.length || !!fix.creates?.length;
+}
+
 /** Fraction of capacity above which a fitting job is reported as tight. */
 export const TIGHT_FRACTION = 0.9;
 
@@ -31,7 +36,7 @@ export function scriptFindings(script: ScriptJob, estimate: Estimate | null, gpu
   const where = oomRange(sites, script);
   const total = estimate.per_gpu.total;
   if (!estimate.fits) {
-    const fitting = fixes.filter((f) => f.edits.length > 0);
+    const fitting = fixes.filter(hasEdit);
     findings.push({
       code: 'TL001', severity: 'error', range: where,
       message: `needs ${gib(total)} per GPU; ${gpu.id} has ${gib(gpu.memory_bytes)} (${largest(estimate)})`,

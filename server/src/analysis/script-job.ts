@@ -58,6 +58,7 @@ export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, 
   }
   const arch = model?.arch;
   const ds = findDeepSpeed(ctx);
+  ctx.sites.deepspeed = ds.found;
   const quant = quantization(ctx, model);
   const micro_batch = microBatch(ctx, ds.found);
   const grad_accum = gradAccum(ctx, ds.found);

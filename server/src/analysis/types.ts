@@ -39,7 +39,12 @@ export interface Fix {
   /** Per-GPU total after the fix. */
   total_after_bytes: number;
   fits_after: boolean;
+  /** Edits in the analysed document. */
   edits: TextEdit[];
+  /** Edits in other files (a launcher, the DeepSpeed config), applied together with `edits`. */
+  otherEdits?: { uri: string; edits: TextEdit[] }[];
+  /** Files the fix creates (a new DeepSpeed config), applied before the edits. */
+  creates?: { uri: string; text: string }[];
 }
 
 /** A quick fix that only edits text (rename a deprecated key, remove a block): no memory effect to report. */

@@ -8,6 +8,7 @@ import type { Evaluator, PyValue } from '../../python/evaluate';
 import { keyword, type KeywordValue } from '../../python/call-args';
 import type { WorkspaceFiles } from '../../workspace/files';
 import type { ModelSource } from '../model-source';
+import type { DeepSpeedSource } from './deepspeed';
 import type { HoverAnchor, JobField, ValueInfo } from '../types';
 import { assumed, known, rangeOf } from '../values';
 
@@ -21,6 +22,8 @@ export interface JobSites {
   trainingArgs?: CallFact;
   gradCheckpointing?: KeywordValue;
   microBatch?: KeywordValue;
+  /** The DeepSpeed config the script names, when it was read (fixes edit its JSON file). */
+  deepspeed?: DeepSpeedSource;
 }
 
 export class JobContext {

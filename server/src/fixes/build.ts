@@ -1,0 +1,101 @@
+/**
+ * From the estimator's changes to fixes with edits: each change's writer (python-changes, peft-changes,
+ * deepspeed-changes) gives intents, composed into one edit per place. Single changes become the quick fixes of
+ * an analysis; the planner's combinations become plans, searched only over changes TrainLens can write.
+ */
+import { fitFixes, planFits, type JobChange, type Plan, type PlanOptions } from '../../../estimator/src';
+import type { Estimate, Gpu, TrainingJob } from '../../../estimator/src/types';
+import type { Fix } from '../analysis/types';
+import { gib, gibNumber } from '../render/units';
+import type { WriterContext } from './context';
+import { zero } from './deepspeed-changes';
+import { composeIntents, type ComposedEdit, type EditIntent } from './intents';
+import { lora, qlora } from './peft-changes';
+import * as py from './python-changes';
+
+/** The intents that apply `change` (as it stands in `job`, the job after the whole plan); undefined when TrainLens cannot write it here. */
+export function changeIntents(change: JobChange, job: TrainingJob, ctx: WriterContext): EditIntent[] | undefined {
+  switch (change.id) {
+    case 'enable-gradient-checkpointing': return py.checkpointing(ctx);
+    case 'halve-micro-batch': return py.microBatch(ctx, job);
+    case 'use-bf16-instead-of-fp16': return py.bf16InsteadOfFp16(ctx);
+    case 'use-bf16-mixed': return py.mixedPrecision(ctx, 'bf16');
+    case 'use-fp16-mixed': return py.mixedPrecision(ctx, 'fp16');
+    case 'use-adamw-8bit':
+    case 'use-paged-adamw-8bit':
+    case 'use-adafactor': return py.optimizer(ctx, job);
+    case 'use-sdpa-attention':
+    case 'use-flash-attention': return py.attention(ctx, job);
+    case 'zero-stage-2':
+    case 'zero-stage-3':
+    case 'zero-offload-optimizer':
+    case 'zero-offload-all': return zero(ctx, job);
+    case 'use-lora': return lora(ctx);
+    case 'use-qlora': return qlora(ctx, job);
+    case 'shorten-sequence': return py.sequence(ctx, job);
+  }
+}
+
+/** All changes of a plan as one edit; undefined when one of them cannot be written or two collide. */
+export function planEdit(changes: JobChange[], job: TrainingJob, ctx: WriterContext): ComposedEdit | undefined {
+  const intents: EditIntent[] = [];
+  for (const change of changes) {
+    const written = changeIntents(change, job, ctx);
+    if (!written) return undefined;
+    intents.push(...written);
+  }
+  return composeIntents(intents, ctx.uri, ctx.text, ctx.root);
+}
+
+/** "93.4 → 55.3 GiB, about +33% step time" (the time part only when the compute model sees a change). */
+export function effectText(before: Estimate, after: Estimate): string {
+  const memory = `${gibNumber(before.per_gpu.total)} → ${gib(after.per_gpu.total)}`;
+  const t0 = before.compute?.step_time_s;
+  const t1 = after.compute?.step_time_s;
+  if (!t0 || !t1) return memory;
+  const percent = Math.round((100 * (t1 - t0)) / t0);
+  return percent === 0 ? memory : `${memory}, about ${percent > 0 ? '+' : '−'}${Math.abs(percent)}% step time`;
+}
+
+/** Quick fixes: the single changes, largest saving first; a change without an edit is kept (hovers list it) with no edits. */
+export function buildFixes(ctx: WriterContext, gpu: Gpu, before: Estimate): Fix[] {
+  const job = ctx.script.job!;
+  return fitFixes(job, gpu).map((candidate) => {
+    const edit = planEdit([candidate.change], candidate.job, ctx);
+    const after = candidate.estimate;
+    return {
+      id: candidate.id,
+      title: `${candidate.title}: ${effectText(before, after)}`,
+      saves_bytes: before.per_gpu.total - after.per_gpu.total,
+      total_after_bytes: after.per_gpu.total,
+      fits_after: after.fits,
+      edits: edit?.changes[ctx.uri] ?? [],
+      ...(edit ? otherFiles(edit, ctx.uri) : {}),
+    };
+  });
+}
+
+/** Edits outside the script and files to create, when a fix has them. */
+function otherFiles(edit: ComposedEdit, uri: string): Pick<Fix, 'otherEdits' | 'creates'> {
+  const others = Object.entries(edit.changes).filter(([u]) => u !== uri).map(([u, edits]) => ({ uri: u, edits }));
+  return { ...(others.length ? { otherEdits: others } : {}), ...(edit.creates.length ? { creates: edit.creates } : {}) };
+}
+
+export interface WrittenPlan extends Plan { edit: ComposedEdit }
+
+/** The planner over the changes TrainLens can write for this script, each plan with its edit. */
+export function writablePlans(ctx: WriterContext, gpu: Gpu, options: PlanOptions = {}): { plans: WrittenPlan[]; estimates: number } {
+  const job = ctx.script.job!;
+  const writable = new Map<string, boolean>();
+  const allowed = (c: JobChange) => {
+    const key = `${c.id}:${c.label}`;
+    if (!writable.has(key)) writable.set(key, changeIntents(c, c.apply(job), ctx) !== undefined);
+    return writable.get(key)!;
+  };
+  const result = planFits(job, gpu, { ...options, allowed });
+  const plans = result.plans.flatMap((plan) => {
+    const edit = planEdit(plan.changes, plan.job, ctx);
+    return edit ? [{ ...plan, edit }] : [];
+  });
+  return { plans, estimates: result.estimates };
+}

@@ -1,0 +1,82 @@
+/**
+ * Setting a job value where it is set: the literal in the script (`BATCH = 8`, `per_device_train_batch_size=8`),
+ * the option on a launcher's command line (`--per_device_train_batch_size 8` in run.sh), or the key in the
+ * DeepSpeed config file. Never a second, conflicting setting elsewhere.
+ */
+import type { JobField, Range } from '../analysis/types';
+import { insertMember, offsetAt, replaceSpan } from '../deepspeed/edits';
+import type { JsonNode } from '../deepspeed/json-tree';
+import type { EditIntent } from './intents';
+import type { WriterContext } from './context';
+import { uriToPath } from '../workspace/files';
+
+/** Python's spelling of a value. */
+export function pyLiteral(value: number | boolean | string): string {
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  return typeof value === 'number' ? String(value) : JSON.stringify(value);
+}
+
+/** The text of a range of the script. */
+export function textAt(text: string, range: Range): string {
+  return text.slice(offsetAt(text, range.start), offsetAt(text, range.end));
+}
+
+const LITERAL = /^(\d+|True|False|"[^"\\]*"|'[^'\\]*')$/;
+
+/**
+ * Replaces a known value at its source: a literal in the script, a launcher option, or a DeepSpeed config key
+ * (`dsKey`, when the value came from the config). undefined when TrainLens cannot write it there.
+ */
+export function setValue(ctx: WriterContext, field: JobField, value: number | boolean | string, dsKey?: string[]): EditIntent[] | undefined {
+  const info = ctx.script.values[field];
+  if (info?.status !== 'known' || !info.source) return undefined;
+  const { file, range } = info.source;
+  if (dsKey && info.reason?.startsWith('DeepSpeed config')) return setJsonKey(ctx, dsKey, JSON.stringify(value));
+  if (file === ctx.uri) {
+    return LITERAL.test(textAt(ctx.text, range)) ? [{ kind: 'replace', uri: file, range, newText: pyLiteral(value) }] : undefined;
+  }
+  return launcherOption(ctx, file, range, info.reason, value);
+}
+
+/** `--name 8` / `--name=8` on the launcher line the value came from; the option's name is in the value's reason. */
+function launcherOption(ctx: WriterContext, file: string, range: Range, reason: string | undefined, value: number | boolean | string): EditIntent[] | undefined {
+  const flag = /--([\w.-]+)[ =]/.exec(reason ?? '')?.[1];
+  const path = uriToPath(file);
+  const read = flag && path && ctx.files?.read(path, ctx.uri);
+  if (!flag || !read || !read.ok) return undefined;
+  const line = read.text.split('\n')[range.start.line] ?? '';
+  const match = new RegExp(`--${flag.replace(/[.]/g, '\\.')}(=|\\s+)([^\\s\\\\]+)`).exec(line);
+  if (!match) return undefined;
+  const start = match.index + match[0].length - match[2].length;
+  const newText = String(value);
+  return [{ kind: 'replace', uri: file, range: { start: { line: range.start.line, character: start }, end: { line: range.start.line, character: start + match[2].length } }, newText }];
+}
+
+/** The DeepSpeed JSON file the script names, read and parsed. */
+export function deepSpeedFile(ctx: WriterContext): { uri: string; text: string; root: JsonNode & { kind: 'object' } } | undefined {
+  const uri = ctx.script.sites.deepspeed?.uri;
+  const path = uri && uriToPath(uri);
+  const read = path && ctx.files?.read(path, ctx.uri);
+  if (!uri || !read || !read.ok) return undefined;
+  const doc = ctx.json(read.text);
+  if (doc.syntaxErrors.length || doc.root?.kind !== 'object') return undefined;
+  return { uri, text: read.text, root: doc.root };
+}
+
+/** Sets `path` (object keys) in the DeepSpeed file to a JSON value text, adding the key (and objects on the way) when absent. */
+export function setJsonKey(ctx: WriterContext, path: string[], valueText: string): EditIntent[] | undefined {
+  const file = deepSpeedFile(ctx);
+  if (!file) return undefined;
+  let object: JsonNode & { kind: 'object' } = file.root;
+  for (let i = 0; i < path.length; i++) {
+    const member = object.members.find((m) => m.key === path[i]);
+    if (!member?.value) {
+      const nested = path.slice(i + 1).reduceRight((inner, key) => `{${JSON.stringify(key)}: ${inner}}`, valueText);
+      return [{ kind: 'replace', uri: file.uri, ...insertMember(file.text, object, path[i], nested) }];
+    }
+    if (i === path.length - 1) return [{ kind: 'replace', uri: file.uri, ...replaceSpan(member.value, valueText) }];
+    if (member.value.kind !== 'object') return undefined;
+    object = member.value;
+  }
+  return undefined;
+}
