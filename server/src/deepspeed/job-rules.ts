@@ -32,7 +32,8 @@ export function jobFindings(root: ObjectNode, text: string, ds: DeepSpeedSetting
     if (user.ref.via === 'deepspeed') autoWithoutTrainer(root, user, out);
     eightBitReplaced(root, user, out);
   }
-  bf16Gpu(root, ds, users.length ? users : [{ gpu: fallback.gpu } as ConfigUser], out);
+  const runs = users.map((u) => ({ gpu: u.gpu, bf16Flag: u.ref.halfFlags.bf16 }));
+  bf16Gpu(root, ds, runs.length ? runs : [{ gpu: fallback.gpu, bf16Flag: undefined }], out);
   const primary = users.find((u) => u.job);
   if (primary) memory(root, text, primary, out);
   return out;
@@ -88,13 +89,14 @@ function autoWithoutTrainer(root: ObjectNode, user: ConfigUser, out: Out): void 
   }
 }
 
-function bf16Gpu(root: ObjectNode, ds: DeepSpeedSettings, users: ConfigUser[], out: Out): void {
+/** `runs`: each script's GPU and its literal bf16= flag (which decides an "auto" bf16 block). */
+function bf16Gpu(root: ObjectNode, ds: DeepSpeedSettings, runs: { gpu: Gpu; bf16Flag: boolean | undefined }[], out: Out): void {
   const enabled = memberOf(memberOf(root, 'bf16')?.value ?? memberOf(root, 'bfloat16')?.value, 'enabled')?.value;
   if (!enabled) return;
-  for (const user of users) {
-    const on = ds.half === 'bf16' || (enabled.kind === 'string' && user.ref?.halfFlags.bf16 === true);
-    if (!on || user.gpu.bf16) continue;
-    out.findings.push(finding('DS013', enabled.range, `${user.gpu.id} does not support bf16: DeepSpeed raises "Type bf16 is not supported on your device."; use "fp16" or an Ampere or newer GPU`));
+  for (const run of runs) {
+    const on = ds.half === 'bf16' || (enabled.kind === 'string' && run.bf16Flag === true);
+    if (!on || run.gpu.bf16) continue;
+    out.findings.push(finding('DS013', enabled.range, `${run.gpu.id} does not support bf16: DeepSpeed raises "Type bf16 is not supported on your device."; use "fp16" or an Ampere or newer GPU`));
     return;
   }
 }
