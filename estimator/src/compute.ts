@@ -18,6 +18,8 @@ import type { ComputeEstimate, Gpu, TrainingJob } from './types';
  * lower bound for them.
  */
 export const DEFAULT_UTILIZATION = 0.4;
+/** Where the default comes from, in a phrase for hovers and reports. */
+export const UTILIZATION_SOURCE = 'assumed; large training runs reach 21–46% MFU, Chowdhery et al. 2022 (PaLM), Table 3';
 
 /**
  * The peak FLOP/s one GPU offers the job's matmuls. Half precisions (and autocast, and quantized weights

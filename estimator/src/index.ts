@@ -7,5 +7,5 @@ export { fitFixes, type FitFix, type FitFixId } from './fixes';
 export { planFits, type Plan, type PlanOptions, type PlanResult } from './planner';
 export { jobChanges, type JobChange, type ChangeGroup, type ChangeTier } from './planner-changes';
 export { activeParams, flopsPerStep, inferenceFlops, trainingFlopsPerToken, tokensPerStep } from './flops';
-export { computeEstimate, DEFAULT_UTILIZATION, peakFlops } from './compute';
+export { computeEstimate, DEFAULT_UTILIZATION, peakFlops, UTILIZATION_SOURCE } from './compute';
 export { estimateInference, kvBytesPerToken } from './inference';

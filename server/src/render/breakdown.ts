@@ -2,6 +2,7 @@
  * The memory breakdown of an Analysis as Markdown: what a hover shows, and what the CLI prints.
  */
 import type { Analysis, HoverAnchor } from '../analysis/types';
+import { DEFAULT_UTILIZATION, UTILIZATION_SOURCE } from '../../../estimator/src/compute';
 import type { Estimate, MemoryComponent, TrainingJob } from '../../../estimator/src/types';
 import { bulletList, code, escapeMarkdown, table } from './markdown';
 import { provenanceLine, unknownValueLines } from './provenance';
@@ -121,7 +122,8 @@ function computeLine(estimate: Estimate, analysis: Analysis): string | undefined
   const lines = [
     `Compute: ${flops(c.flops_per_token)}/token${model}; ${whole(c.tokens_per_step)} tokens per ${unit}, ` +
       `${duration(c.step_time_s)} per ${unit}, ${whole(c.tokens_per_s)} tokens/s on ${gpus} × ${analysis.gpu.id} ` +
-      `at ${Math.round(100 * utilization)}% utilization${peak} (MFU ${Math.round(100 * c.mfu)}%)`,
+      `at ${Math.round(100 * utilization)}% utilization${peak} (MFU ${Math.round(100 * c.mfu)}%; ` +
+      `${utilization === DEFAULT_UTILIZATION ? UTILIZATION_SOURCE : 'utilization given'})`,
   ];
   if (c.total_time_s !== undefined && c.total_flops !== undefined) {
     lines.push(`Whole run: ${flops(c.total_model_flops ?? c.total_flops)}, ${duration(c.total_time_s)} (${whole((c.total_time_s / 3600) * gpus)} GPU hours)`);
