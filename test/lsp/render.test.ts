@@ -91,6 +91,14 @@ describe('breakdownMarkdown with a real estimate', () => {
     }
   });
 
+  it('ZeRO offload shows the host memory it needs', () => {
+    const zero = { stage: 3 as const, offload_optimizer: 'cpu' as const, offload_param: 'cpu' as const };
+    const a = real({ ...job, zero });
+    expect(a.estimate!.host!.cpu_bytes).toBeGreaterThan(0);
+    expect(breakdownMarkdown(a)).toContain(`| Host memory for offload (CPU) | ${gib(a.estimate!.host!.cpu_bytes)} |`);
+    expect(breakdownMarkdown(real(job))).not.toContain('Host memory');
+  });
+
   it('an inference job shows its KV cache and counts per generate() call', () => {
     const inference = { engine: 'hf' as const, prompt_len: 1024, max_new_tokens: 512, batch: 8, kv_cache_dtype: 'bf16' as const };
     const a = real({ ...job, precision: 'bf16', gpus: 1, total_steps: undefined, inference });
