@@ -110,6 +110,25 @@ function publishedTable(checks: PublishedCheck[]): string[] {
   return out;
 }
 
+/**
+ * Per decoder layer, the measured saved bytes beside our op-level count and Korthikanti et al. 2022's
+ * sbh(34 + 5as/h) (estimator detail korthikanti_per_layer), for the run cases without checkpointing: why the
+ * estimator counts ops instead of using the formula (which assumes fp16 activations and dropout everywhere).
+ */
+function korthikantiTable(cases: Case[]): string[] {
+  const out = ['| case | measured | op-level count | Korthikanti | measured / Korthikanti |', '|---|---:|---:|---:|---:|'];
+  for (const c of cases) {
+    const job = jobOf(c);
+    if (c.mode !== 'run' || job.grad_checkpointing) continue;
+    const cuda = c.details.cuda_autocast_emulation as { activation_bytes_per_layer?: number } | undefined;
+    const measured = cuda?.activation_bytes_per_layer ?? (c.details.activation_bytes_per_layer as number | undefined);
+    const d = estimate(job, TEST_GPU).detail;
+    if (measured === undefined || !d.korthikanti_per_layer) continue;
+    out.push(`| ${c.case_id} | ${bytes(measured)} | ${bytes(d.activations_per_layer)} | ${bytes(d.korthikanti_per_layer)} | ${(measured / d.korthikanti_per_layer).toFixed(2)} |`);
+  }
+  return out;
+}
+
 export function calibrationRows(cases: Case[]): AccuracyRow[] {
   return cases.flatMap(caseRows);
 }
@@ -144,6 +163,14 @@ export function accuracyMarkdown(cases: Case[], checks: PublishedCheck[] = PUBLI
     '### Summary by component',
     '',
     ...summaryTable(rows),
+    '',
+    '### One decoder layer: op-level count and Korthikanti et al. 2022',
+    '',
+    'Saved bytes of one layer without checkpointing. The formula sbh(34 + 5as/h) (Sec. 4.1) assumes 16-bit',
+    'activations, a 4h MLP and dropout after attention and MLP; the measured layers differ in dtype, MLP',
+    'shape and dropout, so the estimator counts ops and shows the formula beside its count in the hover.',
+    '',
+    ...korthikantiTable(cases),
     '',
     '## Every case',
     '',
