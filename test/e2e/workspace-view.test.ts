@@ -3,7 +3,8 @@
  * harness), a copy of examples/ with trainlens.gpu = V100-32GB. The "TrainLens: GPU fit" view in
  * the Explorer must list the three example scripts worst first, each with its fit, memory against
  * capacity and the GPUs it was judged against (the GPT-2 script's own `# trainlens:` comment
- * included), and a click on the out-of-memory script must open it with the breakdown hover.
+ * included), a click on the out-of-memory script must open it with the breakdown hover, and the
+ * walkthrough's "Select GPU Type" must write trainlens.gpu, after which the view re-judges.
  * Same tools and knobs as vscode.test.ts (TRAINLENS_SKIP_E2E=1 skips it); evidence of a failure
  * goes to test-results/e2e/workspace-view-*.
  */
@@ -101,5 +102,25 @@ describe.skipIf(skip)('the TrainLens workspace view in a real VS Code (code-serv
     const source = fs.readFileSync(path.join(REPO_ROOT, 'examples', 'llama2-7b-full-finetune.py'), 'utf8').split('\n');
     const lineNumber = Number(/Ln (\d+)/.exec(line)![1]);
     expect(source[lineNumber - 1]).toContain('per_device_train_batch_size');
+  }, 3 * 60_000);
+
+  it('the walkthrough picks the GPU type into the settings, and the view judges against it', async () => {
+    onTestFailed(() => saveEvidence('walkthrough'));
+    const p = page!;
+    await p.keyboard.press('F1');
+    const input = p.locator('.quick-input-widget input');
+    await input.fill('>Welcome: Open Walkthrough');
+    await p.locator('.quick-input-list .monaco-list-row', { hasText: 'Open Walkthrough' }).first().waitFor({ timeout: 30_000 });
+    await p.keyboard.press('Enter');
+    await p.locator('.quick-input-list .monaco-list-row', { hasText: 'Get Started with TrainLens' }).first().click({ timeout: 30_000 });
+    await p.locator('.getting-started-step', { hasText: 'Set how many GPUs a job uses' }).first().waitFor({ timeout: 30_000 });
+    await p.locator('.getting-started-step a, .getting-started-step button', { hasText: 'Select GPU Type' }).first().click({ timeout: 30_000 });
+    await p.locator('.quick-input-list .monaco-list-row', { hasText: 'NVIDIA Tesla V100 32GB' }).first().waitFor({ timeout: 30_000 });
+    await input.fill('A100-80GB');
+    await p.locator('.quick-input-list .monaco-list-row', { hasText: 'A100-80GB' }).first().waitFor({ timeout: 30_000 });
+    await p.keyboard.press('Enter');
+    const settingsFile = path.join(dirs!.userData, 'User', 'settings.json');
+    await expect.poll(() => JSON.parse(fs.readFileSync(settingsFile, 'utf8'))['trainlens.gpu'], { timeout: 30_000 }).toBe('A100-80GB');
+    await waitForText(p, SIDEBAR_ROWS, [/opt-6\.7b-lora\.py/, /fits · [\d.]+ \/ 80\.0 GiB · 1 × A100-80GB/], ANALYSIS_MS, 'the OPT script judged against the A100-80GB just picked');
   }, 3 * 60_000);
 });
