@@ -39,9 +39,9 @@ afterEach(async () => {
 });
 
 describe('debounce delay', () => {
-  it('is none before the first analysis, then twice the last analysis time within 10-150 ms', () => {
+  it('is none before the first analysis, then twice the last analysis time within 15-150 ms', () => {
     expect(debounceDelay(undefined)).toBe(0);
-    expect(debounceDelay(0.3)).toBe(10);
+    expect(debounceDelay(0.3)).toBe(15);
     expect(debounceDelay(8)).toBe(16);
     expect(debounceDelay(60)).toBe(120);
     expect(debounceDelay(900)).toBe(150);

@@ -8,6 +8,7 @@
  */
 import type { Analyzer } from '../analysis/analyzer';
 import type { Analysis, AnalysisSettings } from '../analysis/types';
+import { BudgetExceededError } from '../parsing/deadline';
 import { DEFAULT_MAX_BYTES } from '../workspace/files';
 
 /** The part of the Analyzer that the server uses. */
@@ -67,8 +68,12 @@ export class AnalysisStore {
       try {
         result = { uri, version, analysis: analyzer.analyze({ uri, text, version }, settings) };
       } catch (err) {
-        this.logError(`TrainLens: analysis of ${uri} (version ${version}) failed: ${stackOf(err)}`);
-        result = { uri, version, error: new Error(`TrainLens could not analyse this file: ${messageOf(err)}`) };
+        if (err instanceof BudgetExceededError) {
+          result = { uri, version, error: err };
+        } else {
+          this.logError(`TrainLens: analysis of ${uri} (version ${version}) failed: ${stackOf(err)}`);
+          result = { uri, version, error: new Error(`TrainLens could not analyse this file: ${messageOf(err)}`) };
+        }
       }
     }
     this.entries.set(uri, { settingsKey, result, elapsedMs: performance.now() - started });

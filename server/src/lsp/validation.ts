@@ -6,7 +6,7 @@
  * The debounce adapts to the document: a burst of keystrokes closer together than the delay is
  * analysed once, for its last text, but waiting longer than an analysis takes only adds latency.
  * So a document is first analysed at once, and after an edit the wait is twice its last analysis
- * time, kept between 10 ms and 150 ms: ~20 ms for a 3,000-line script, 150 ms for a huge one.
+ * time, kept between 15 ms and 150 ms: ~20 ms for a 3,000-line script, 150 ms for a huge one.
  */
 import type { Connection, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
@@ -18,7 +18,7 @@ import { StatusNotification } from './protocol';
 import { toAnalysisSettings } from './settings';
 import { statusOf } from './status';
 
-const MIN_DELAY_MS = 10;
+const MIN_DELAY_MS = 15;
 const MAX_DELAY_MS = 150;
 
 /** The debounce after an edit, given how long the document's last analysis took (undefined: never analysed). */

@@ -9,6 +9,7 @@
  * its document closes, is re-parsed, or is evicted as least recently used.
  */
 import type { Edit, Parser, Point, Tree } from 'web-tree-sitter';
+import { budgetExceeded, Deadline } from './deadline';
 
 interface Entry<S> { tree: Tree; text: string; state: S }
 
@@ -35,16 +36,19 @@ export class TreeCache<S = undefined> {
       this.entries.set(uri, cached);
       return cached;
     }
+    const deadline = new Deadline();
     let tree: Tree | null;
     if (cached) {
-      const edit = editBetween(cached.text, text);
-      cached.tree.edit(edit);
-      tree = this.parser.parse(text, cached.tree);
+      cached.tree.edit(editBetween(cached.text, text));
+      tree = this.parser.parse(text, cached.tree, deadline);
       cached.tree.delete();
     } else {
-      tree = this.parser.parse(text);
+      tree = this.parser.parse(text, null, deadline);
     }
-    if (!tree) throw new Error('TrainLens: tree-sitter returned no tree');
+    if (!tree) {
+      this.parser.reset(); // a cancelled parse would otherwise resume on the next call
+      throw deadline.expired ? budgetExceeded('parsing this file') : new Error('TrainLens: tree-sitter returned no tree');
+    }
     const entry = { tree, text, state: cached?.state ?? this.createState() };
     this.entries.set(uri, entry);
     this.evict();

@@ -2,7 +2,7 @@
  * Facts of a Python file: the calls, assignments and TrainLens directives that tree-sitter queries
  * find, with their nodes (valid while the tree lives). No interpretation happens here.
  */
-import type { Node, Tree } from 'web-tree-sitter';
+import type { Node, QueryOptions, Tree } from 'web-tree-sitter';
 import type { QueryStore } from '../parsing/queries';
 
 export interface CallFact {
@@ -32,10 +32,10 @@ export function extractPythonFacts(tree: Tree, queries: QueryStore): PythonFacts
   return factsOfQueries(tree.rootNode, queries);
 }
 
-/** The facts inside one node (a whole module, or one statement of it). */
-export function factsOfQueries(node: Node, queries: QueryStore): PythonFacts {
+/** The facts inside one node (a whole module, or one statement of it); `options` can carry a time budget. */
+export function factsOfQueries(node: Node, queries: QueryStore, options: QueryOptions = {}): PythonFacts {
   const calls: CallFact[] = [];
-  for (const match of queries.get('python', 'calls').matches(node)) {
+  for (const match of queries.get('python', 'calls').matches(node, options)) {
     const byName = (n: string) => match.captures.find((c) => c.name === n)?.node;
     const call = byName('call');
     const callee = byName('callee');
@@ -45,7 +45,7 @@ export function factsOfQueries(node: Node, queries: QueryStore): PythonFacts {
   }
 
   const assignments = new Map<string, AssignmentFact[]>();
-  for (const match of queries.get('python', 'assignments').matches(node)) {
+  for (const match of queries.get('python', 'assignments').matches(node, options)) {
     const name = match.captures.find((c) => c.name === 'name')?.node;
     const value = match.captures.find((c) => c.name === 'value')?.node;
     const assignment = match.captures.find((c) => c.name === 'assignment')?.node;
@@ -56,7 +56,7 @@ export function factsOfQueries(node: Node, queries: QueryStore): PythonFacts {
   }
   for (const list of assignments.values()) list.sort((a, b) => a.assignment.startIndex - b.assignment.startIndex);
 
-  const directives = queries.get('python', 'directives').captures(node).map((c) => c.node);
+  const directives = queries.get('python', 'directives').captures(node, options).map((c) => c.node);
   return { calls, assignments, directives };
 }
 

@@ -12,6 +12,7 @@
  * their parse can depend on the text around them.
  */
 import type { Node, Tree } from 'web-tree-sitter';
+import { budgetExceeded, Deadline } from '../parsing/deadline';
 import type { QueryStore } from '../parsing/queries';
 import { factsOfQueries, type AssignmentFact, type CallFact, type PythonFacts } from './facts';
 
@@ -61,6 +62,7 @@ export class StatementFacts {
 class Extraction {
   readonly nextCache = new Map<string, StatementRecord>();
   readonly facts: PythonFacts = { calls: [], assignments: new Map(), directives: [] };
+  private readonly deadline = new Deadline();
 
   constructor(
     private readonly queries: QueryStore,
@@ -111,7 +113,9 @@ class Extraction {
 
   /** Queries one node of the current tree and adds its facts as they are. */
   fresh(node: Node): PythonFacts {
-    const facts = factsOfQueries(node, this.queries);
+    const facts = factsOfQueries(node, this.queries, this.deadline);
+    // Facts from a cancelled query are incomplete: never use (or cache) them.
+    if (this.deadline.expired) throw budgetExceeded('reading this file');
     this.facts.calls.push(...facts.calls);
     for (const [name, list] of facts.assignments) for (const assignment of list) addAssignment(this.facts, name, assignment);
     this.facts.directives.push(...facts.directives);
