@@ -22,7 +22,8 @@
  *   These rules reproduce the calibration peak_alloc (forward/backward phase peaks).
  */
 import { countForward, type ForwardSpec } from './forward';
-import { DTYPE_BYTES } from './precision';
+import { DTYPE_BYTES, type PrecisionPlan } from './precision';
+import type { TrainingJob } from './types';
 
 export interface ActivationCount {
   saved: number;
@@ -35,6 +36,21 @@ export interface ActivationCount {
   casts_saved: number;
   /** Autocast half weight copies alive at the end of the forward (cache of trainable weights ∪ saved casts). */
   casts_peak: number;
+}
+
+/** The forward a training job runs, as the tape replays it. */
+export function forwardSpecOf(job: TrainingJob, plan: PrecisionPlan): ForwardSpec {
+  return {
+    arch: job.model,
+    batch: job.micro_batch,
+    seq: job.seq_len,
+    plan,
+    attention: job.attention,
+    peft: job.peft,
+    grad_checkpointing: job.grad_checkpointing,
+    checkpointing_mode: job.checkpointing_mode,
+    quantization: job.quantization,
+  };
 }
 
 export function countActivations(spec: ForwardSpec): ActivationCount {
@@ -68,6 +84,7 @@ export function countActivations(spec: ForwardSpec): ActivationCount {
     loss_buffers: lossSaved,
     loss_peak_transient: lossPeak,
     recompute_layer: spec.grad_checkpointing ? f.recompute_layer_bytes : 0,
+    recompute_layer_casts: spec.grad_checkpointing ? f.recompute_layer_cast_bytes : 0,
     autocast_casts_saved: castsSaved,
     module_transient: f.module_transient_bytes,
     korthikanti_per_layer: korthikantiPerLayer(spec, false),

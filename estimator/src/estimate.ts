@@ -9,7 +9,7 @@
  * expert parallelism and ZeRO/FSDP sharding (or DDP replication); communication buffers and gathered parameters
  * go into `other`. `total` is what nvidia-smi shows (per_gpu.device_used) and `fits` compares it with capacity.
  */
-import { countActivations } from './activations';
+import { countActivations, forwardSpecOf } from './activations';
 import { computeEstimate } from './compute';
 import { activeParams, flopsPerStep } from './flops';
 import { estimateInference } from './inference';
@@ -18,6 +18,8 @@ import { stateBytes } from './optimizer';
 import { countParams } from './params';
 import { precisionPlan } from './precision';
 import { shardMemory } from './sharding';
+import { stepParts } from './sim/step-parts';
+import { replayStep } from './sim/timeline';
 import type { Estimate, Gpu, TrainingJob } from './types';
 
 export function estimate(job: TrainingJob, gpu: Gpu): Estimate {
@@ -25,17 +27,7 @@ export function estimate(job: TrainingJob, gpu: Gpu): Estimate {
   const plan = precisionPlan(job);
   const params = countParams(job.model, job.peft);
   const state = stateBytes(job, plan);
-  const act = countActivations({
-    arch: job.model,
-    batch: job.micro_batch,
-    seq: job.seq_len,
-    plan,
-    attention: job.attention,
-    peft: job.peft,
-    grad_checkpointing: job.grad_checkpointing,
-    checkpointing_mode: job.checkpointing_mode,
-    quantization: job.quantization,
-  });
+  const act = countActivations(forwardSpecOf(job, plan));
   const gpuShare = shardMemory(job, plan, state, act);
   const { weights, gradients, optimizer_states, activations, autocast_weight_copies } = gpuShare;
   const tensors = weights + gradients + optimizer_states + activations + autocast_weight_copies + gpuShare.buffers;
@@ -43,6 +35,8 @@ export function estimate(job: TrainingJob, gpu: Gpu): Estimate {
   const reserve = allocatorReserve(tensors);
   const other = CUDA_CONTEXT_BYTES + reserve + buffers + gpuShare.buffers;
   const total = weights + gradients + optimizer_states + activations + autocast_weight_copies + other;
+  // the step replayed through the caching-allocator model gives the peaks PyTorch reports and when they happen
+  const timeline = replayStep(stepParts({ job, plan, state, act, share: gpuShare, model_buffers: buffers }), gpu.memory_bytes - CUDA_CONTEXT_BYTES);
   const notes: string[] = [
     'Activations: op-level count of tensors saved for backward (Hugging Face eager layer code), plus logits and the loss/recompute peak.',
     `Other: CUDA context ${CUDA_CONTEXT_BYTES / 2 ** 20} MiB (assumed), allocator reserve ${ALLOCATOR_RESERVE_FRACTION * 100}% of tensor bytes (assumed).`,
@@ -50,6 +44,7 @@ export function estimate(job: TrainingJob, gpu: Gpu): Estimate {
   notes.push(...gpuShare.notes);
   if (plan.autocast) notes.push('Autocast: half copies of trainable weights stay cached until the forward ends.');
   notes.push(...state.notes);
+  if (timeline.oom_at) notes.push(`Step timeline: the caching allocator runs out of memory at ${timeline.oom_at} (peak ${(timeline.peak_reserved_bytes / 2 ** 30).toFixed(1)} GiB reserved).`);
   return {
     per_gpu: {
       weights,
@@ -59,10 +54,11 @@ export function estimate(job: TrainingJob, gpu: Gpu): Estimate {
       autocast_weight_copies,
       other,
       total,
-      ...memoryPeaks(total, reserve),
+      ...memoryPeaks(timeline),
     },
     capacity_bytes: gpu.memory_bytes,
-    fits: total <= gpu.memory_bytes,
+    // the component sum bounds what is live at once; the timeline adds step temporaries and the allocator's segments
+    fits: total <= gpu.memory_bytes && timeline.oom_at === undefined,
     params: { total: params.total, trainable: params.trainable, active: activeParams(job.model) },
     detail: {
       ...act.detail,
@@ -77,5 +73,6 @@ export function estimate(job: TrainingJob, gpu: Gpu): Estimate {
     compute: computeEstimate(job, gpu),
     parallel: gpuShare.layout,
     host: gpuShare.host,
+    timeline,
   };
 }

@@ -4,7 +4,7 @@
  */
 import { headDim } from './params';
 import type { PrecisionPlan } from './precision';
-import type { ModelArch } from './types';
+import type { ModelArch, StepTimeline } from './types';
 
 const MiB = 2 ** 20;
 
@@ -31,15 +31,16 @@ export function allocatorReserve(allocated: number): number {
 }
 
 /**
- * The three figures PyTorch and the driver report, from the estimate's total (the sum of its components, of which
- * `other` holds the CUDA context and the allocator slack):
- * - peak_allocated: torch.cuda.max_memory_allocated(), live tensor bytes at the peak: total − slack − context;
- * - peak_reserved: torch.cuda.max_memory_reserved(), what the caching allocator holds: total − context;
- * - device_used: what nvidia-smi shows for the process, reserved plus the CUDA context: the total itself.
+ * The three figures PyTorch and the driver report, from the step timeline (sim/timeline.ts), which replays the
+ * step's allocations through the caching-allocator model:
+ * - peak_allocated: torch.cuda.max_memory_allocated(), live tensor bytes (512-byte rounded) at the peak;
+ * - peak_reserved: torch.cuda.max_memory_reserved(), the segments the caching allocator holds;
+ * - device_used: what nvidia-smi shows for the process, reserved plus the CUDA context.
+ * The estimate's `total` stays the component sum with an assumed allocator margin (ALLOCATOR_RESERVE_FRACTION),
+ * an upper bound that does not depend on the order of allocations.
  */
-export function memoryPeaks(total: number, reserve: number): { peak_allocated: number; peak_reserved: number; device_used: number } {
-  const peakReserved = total - CUDA_CONTEXT_BYTES;
-  return { peak_allocated: peakReserved - reserve, peak_reserved: peakReserved, device_used: total };
+export function memoryPeaks(t: StepTimeline): { peak_allocated: number; peak_reserved: number; device_used: number } {
+  return { peak_allocated: t.peak_allocated_bytes, peak_reserved: t.peak_reserved_bytes, device_used: t.peak_reserved_bytes + CUDA_CONTEXT_BYTES };
 }
 
 /**

@@ -262,6 +262,35 @@ export interface Estimate {
   compute?: ComputeEstimate;
   /** How the job is laid out over its GPUs and the batch one optimizer step trains on. */
   parallel?: ParallelLayout;
+  /** One training step replayed through the caching-allocator model (estimator/src/sim/timeline.ts). */
+  timeline?: StepTimeline;
+}
+
+/** A point of the step timeline, at the end of a phase. */
+export interface TimelinePoint {
+  /** Phase that ends here: "forward:layer 3", "loss", "backward:layer 31", "optimizer"... */
+  at: string;
+  allocated_bytes: number;
+  reserved_bytes: number;
+  /** Live bytes by component (requested sizes, before the allocator's 512-byte rounding). */
+  by_component: Record<MemoryComponent, number>;
+}
+
+/** One training step's memory over time on one GPU (torch.cuda.max_memory_allocated/reserved analogues). */
+export interface StepTimeline {
+  peak_allocated_bytes: number;
+  peak_reserved_bytes: number;
+  /** Phase at which allocated bytes peak, e.g. "backward:layer 31". */
+  peak_at: string;
+  /** Allocated bytes at the start of the step (what persists between steps). */
+  start_allocated_bytes: number;
+  /** Peak allocated bytes within the forward (loss included), the backward and the optimizer step. */
+  phase_peaks: { forward: number; backward: number; optimizer: number };
+  series: TimelinePoint[];
+  /** Segments the allocator cudaMalloc'd. */
+  segments: number;
+  /** The allocator ran out of device memory, even after releasing its cache, in this phase. */
+  oom_at?: string;
 }
 
 /** Parallel layout of a job (estimator/src/sharding/parallel.ts) as the estimate used it. */

@@ -51,17 +51,44 @@ export interface RankActivations {
  * `layerFraction`: the stage's share of the decoder layers; `weightShare`: its share of the trainable weights
  * (for autocast's copies).
  */
-export function rankActivations(job: TrainingJob, act: ActivationCount, d: Degrees, stage: Stage, layerFraction: number, weightShare: number): RankActivations {
+/** One micro-batch's activations on a rank, by where they are saved (0 for parts on other pipeline stages). */
+export interface MicroBatchParts {
+  embed: number;
+  layers: number;
+  /** Final norm and LM-head inputs (hidden-sized). */
+  head: number;
+  /** Loss buffers and logits (vocab-sized, split over TP by the vocab-parallel loss). */
+  loss: number;
+  logits: number;
+  /** The rank's share of one layer's activations (tpLayerShare) and of vocab-sized tensors. */
+  layer_share: number;
+  vocab_share: number;
+}
+
+export function microBatchParts(job: TrainingJob, act: ActivationCount, d: Degrees, stage: Stage, layerFraction: number): MicroBatchParts {
   const share = tpLayerShare(job, d);
   const vocab = 1 / d.tp;
   const hidden = d.sp ? 1 / d.tp : 1;
   const embed = act.detail.activations_embed ?? 0;
-  const layers = (act.detail.activations_layers ?? 0) * layerFraction * share;
+  const layers = act.detail.activations_layers ?? 0;
   const loss = act.detail.loss_buffers ?? 0;
-  // final norm and LM-head inputs (hidden-sized) and the loss buffers and logits (vocab-sized)
-  const head = (act.saved - (act.detail.activations_embed ?? 0) - (act.detail.activations_layers ?? 0) - loss) * hidden + (loss + act.logits) * vocab;
+  const withHead = stage !== 'first';
+  return {
+    embed: stage !== 'last' ? embed : 0,
+    layers: layers * layerFraction * share,
+    head: withHead ? (act.saved - embed - layers - loss) * hidden : 0,
+    loss: withHead ? loss * vocab : 0,
+    logits: withHead ? act.logits * vocab : 0,
+    layer_share: share,
+    vocab_share: vocab,
+  };
+}
+
+export function rankActivations(job: TrainingJob, act: ActivationCount, d: Degrees, stage: Stage, layerFraction: number, weightShare: number): RankActivations {
+  const parts = microBatchParts(job, act, d, stage, layerFraction);
+  const { layer_share: share, vocab_share: vocab } = parts;
   const inFlight = microBatchesInFlight(d, stage);
-  const perMicroBatch = (stage !== 'last' ? embed : 0) + layers + (stage !== 'first' ? head : 0);
+  const perMicroBatch = parts.embed + parts.layers + parts.head + parts.loss + parts.logits;
   // the first of several stages has no loss; its only transient is a recomputed layer
   const transient = stage === 'first' ? (job.grad_checkpointing ? (act.detail.recompute_layer ?? 0) * share : 0) : act.transient * Math.max(share, vocab);
   const castsCached = Math.max(0, act.casts_peak - act.casts_saved);
