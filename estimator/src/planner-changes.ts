@@ -116,7 +116,10 @@ function zeroChanges(job: TrainingJob): JobChange[] {
   if (job.inference || job.fsdp || job.quantization) return [];
   const current: ZeroConfig = job.zero ?? { stage: 0, offload_optimizer: 'none', offload_param: 'none' };
   const out: JobChange[] = [];
-  const zero = (z: Partial<ZeroConfig>) => (j: TrainingJob): TrainingJob => ({ ...j, zero: { ...(j.zero ?? current), ...z } });
+  // A job that starts using DeepSpeed with mixed precision gets DeepSpeed's precision: half weights with an fp32
+  // master copy in the optimizer (its fp16/bf16 engines; HF fills "auto" from fp16=/bf16=, integrations/deepspeed.py).
+  const amp = !job.zero && job.precision.endsWith('-mixed') ? { amp_style: 'master_weights' as const } : {};
+  const zero = (z: Partial<ZeroConfig>) => (j: TrainingJob): TrainingJob => ({ ...j, ...amp, zero: { ...(j.zero ?? current), ...z } });
   if (job.gpus > 1 && current.stage < 2) out.push({ id: 'zero-stage-2', group: 'zero', tier: 0, disruption: 2, label: 'ZeRO stage 2', apply: zero({ stage: 2 }) });
   if (job.gpus > 1 && current.stage < 3) out.push({ id: 'zero-stage-3', group: 'zero', tier: 0, disruption: 3, label: 'ZeRO stage 3', apply: zero({ stage: 3 }) });
   if (current.offload_optimizer === 'none') {

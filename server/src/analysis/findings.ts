@@ -16,7 +16,7 @@ import type { Finding, Fix, Range } from './types';
 import { rangeOf } from './values';
 
 /** A fix TrainLens can apply: edits in this document, in other files, or files to create. */
-export function hasEdit(fix: Fix): boolean {
+export function hasEdit(fix: Pick<Fix, 'edits' | 'otherEdits' | 'creates'>): boolean {
   return fix.edits.length > 0 || !!fix.otherEdits?.length || !!fix.creates?.length;
 }
 

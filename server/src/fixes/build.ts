@@ -30,7 +30,7 @@ export function changeIntents(change: JobChange, job: TrainingJob, ctx: WriterCo
     case 'zero-stage-3':
     case 'zero-offload-optimizer':
     case 'zero-offload-all': return zero(ctx, job);
-    case 'use-lora': return lora(ctx);
+    case 'use-lora': return lora(ctx, job);
     case 'use-qlora': return qlora(ctx, job);
     case 'shorten-sequence': return py.sequence(ctx, job);
   }

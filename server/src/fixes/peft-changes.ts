@@ -33,12 +33,18 @@ function loadSite(ctx: WriterContext) {
   return name ? { model, name, family: ctx.script.job.model.family } : undefined;
 }
 
-export function lora(ctx: WriterContext): EditIntent[] | undefined {
+/**
+ * With checkpointing on, the frozen embeddings' output must require grad for reentrant checkpointing to reach the
+ * adapters (transformers modeling_utils enable_input_require_grads, which peft's k-bit preparation also calls).
+ */
+export function lora(ctx: WriterContext, job: TrainingJob): EditIntent[] | undefined {
   const site = loadSite(ctx);
   if (!site) return undefined;
+  const after = (line: string): EditIntent => ({ kind: 'after', node: site.model.call.call, line });
   return [
     { kind: 'import', line: 'from peft import LoraConfig, get_peft_model' },
-    { kind: 'after', node: site.model.call.call, line: `${site.name} = get_peft_model(${site.name}, ${loraConfig(site.family)})` },
+    ...(job.grad_checkpointing ? [after(`${site.name}.enable_input_require_grads()`)] : []),
+    after(`${site.name} = get_peft_model(${site.name}, ${loraConfig(site.family)})`),
   ];
 }
 

@@ -44,12 +44,17 @@ function launcherOption(ctx: WriterContext, file: string, range: Range, reason: 
   const path = uriToPath(file);
   const read = flag && path && ctx.files?.read(path, ctx.uri);
   if (!flag || !read || !read.ok) return undefined;
-  const line = read.text.split('\n')[range.start.line] ?? '';
-  const match = new RegExp(`--${flag.replace(/[.]/g, '\\.')}(=|\\s+)([^\\s\\\\]+)`).exec(line);
-  if (!match) return undefined;
-  const start = match.index + match[0].length - match[2].length;
-  const newText = String(value);
-  return [{ kind: 'replace', uri: file, range: { start: { line: range.start.line, character: start }, end: { line: range.start.line, character: start + match[2].length } }, newText }];
+  // The option may sit on a continuation line of the command (`\` at the end of the lines before).
+  const lines = read.text.split('\n');
+  for (let row = range.start.line; row < lines.length; row++) {
+    const match = new RegExp(`--${flag.replace(/[.]/g, '\\.')}(=|\\s+)([^\\s\\\\]+)`).exec(lines[row]);
+    if (match) {
+      const start = match.index + match[0].length - match[2].length;
+      return [{ kind: 'replace', uri: file, range: { start: { line: row, character: start }, end: { line: row, character: start + match[2].length } }, newText: String(value) }];
+    }
+    if (!lines[row].trimEnd().endsWith('\\')) break;
+  }
+  return undefined;
 }
 
 /** The DeepSpeed JSON file the script names, read and parsed. */

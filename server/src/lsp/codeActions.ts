@@ -10,8 +10,10 @@ import {
   type Diagnostic,
   type WorkspaceEdit,
 } from 'vscode-languageserver';
-import type { Analysis, EditFix } from '../analysis/types';
+import type { Analysis, EditFix, Fix } from '../analysis/types';
+import { hasEdit } from '../analysis/findings';
 import { fixIdsOf } from './diagnostics';
+import { composedOfFix, toWorkspaceEdit } from './workspaceEdits';
 
 export interface DocumentVersion { uri: string; version: number }
 
@@ -22,21 +24,18 @@ export function quickFixes(
   versionedEdits: boolean,
 ): CodeAction[] {
   if (context.only && !context.only.some(includesQuickFix)) return [];
-  const fixes = new Map<string, EditFix>([...analysis.fixes, ...(analysis.editFixes ?? [])].map((fix) => [fix.id, fix]));
-  const diagnosticsByFix = new Map<EditFix, Diagnostic[]>();
+  const fixes = new Map<string, EditFix | Fix>([...analysis.fixes, ...(analysis.editFixes ?? [])].map((fix) => [fix.id, fix]));
+  const diagnosticsByFix = new Map<EditFix | Fix, Diagnostic[]>();
   for (const diagnostic of context.diagnostics) {
     for (const id of fixIdsOf(diagnostic)) {
       const fix = fixes.get(id);
-      if (fix && fix.edits.length > 0) diagnosticsByFix.set(fix, [...(diagnosticsByFix.get(fix) ?? []), diagnostic]);
+      if (fix && hasEdit(fix)) diagnosticsByFix.set(fix, [...(diagnosticsByFix.get(fix) ?? []), diagnostic]);
     }
   }
-  return [...diagnosticsByFix].map(([fix, diagnostics], index) => ({
-    title: fix.title,
-    kind: CodeActionKind.QuickFix,
-    diagnostics,
-    isPreferred: index === 0,
-    edit: workspaceEdit(fix, document, versionedEdits),
-  }));
+  return [...diagnosticsByFix].flatMap(([fix, diagnostics]) => {
+    const edit = workspaceEdit(fix, document, versionedEdits);
+    return edit ? [{ title: fix.title, kind: CodeActionKind.QuickFix, diagnostics, edit }] : [];
+  }).map((action, index) => ({ ...action, isPreferred: index === 0 }));
 }
 
 /** Kinds are hierarchical ("refactor.extract"); "" asks for every kind. */
@@ -45,8 +44,6 @@ function includesQuickFix(kind: string): boolean {
 }
 
 /** A versioned edit where the client supports one, so a stale fix is refused rather than misapplied. */
-function workspaceEdit(fix: EditFix, document: DocumentVersion, versioned: boolean): WorkspaceEdit {
-  return versioned
-    ? { documentChanges: [{ textDocument: { uri: document.uri, version: document.version }, edits: fix.edits }] }
-    : { changes: { [document.uri]: fix.edits } };
+function workspaceEdit(fix: EditFix | Fix, document: DocumentVersion, versioned: boolean): WorkspaceEdit | undefined {
+  return toWorkspaceEdit(composedOfFix(fix, document.uri), document, versioned);
 }

@@ -1,7 +1,7 @@
 /**
  * TrainLens's own messages on top of LSP, declared once for the server and the client.
  */
-import { NotificationType, RequestType0 } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType, RequestType0, type WorkspaceEdit } from 'vscode-languageserver-protocol';
 import type { FileSummary } from '../workspace/summary';
 
 /** The per-GPU memory estimate of one document, for the editor's status bar. */
@@ -21,7 +21,7 @@ export interface StatusParams {
 /** Server → client, after each analysis of a document. */
 export const StatusNotification = new NotificationType<StatusParams>('trainlens/status');
 
-/** Every training script and DeepSpeed config in the workspace folders, with its GPU fit. */
+/** Every training script and config in the workspace folders, with its GPU fit. */
 export interface WorkspaceSummaryResult {
   files: FileSummary[];
   /** Files skipped and limits reached, one sentence each. */
@@ -30,3 +30,36 @@ export interface WorkspaceSummaryResult {
 
 /** Client → server, for the workspace view. */
 export const WorkspaceSummaryRequest = new RequestType0<WorkspaceSummaryResult, void>('trainlens/workspaceSummary');
+
+/** Client → server: "TrainLens: Fit this job to…": plans for a document on a GPU type and count (default: the document's settings). */
+export interface PlanParams {
+  uri: string;
+  gpu?: string;
+  gpus?: number;
+  /** Plans to return (default 3, at most 10). */
+  limit?: number;
+}
+
+/** One plan as the `plan --json` contract writes it, with the edit that applies it. */
+export interface PlanItem {
+  title: string;
+  changes: { id: string; label: string }[];
+  per_gpu_total_bytes: number;
+  fits: boolean;
+  step_time_s: number;
+  /** null when the client cannot apply it (a new file needs document changes). */
+  edit: WorkspaceEdit | null;
+}
+
+export interface PlanResponse {
+  gpu: string;
+  gpus: number;
+  /** The job's per-GPU total before any change; null when the document has no job. */
+  before_bytes: number | null;
+  capacity_bytes: number;
+  plans: PlanItem[];
+  /** Why there are no plans (no job, nothing TrainLens can write fits). */
+  message?: string;
+}
+
+export const PlanRequest = new RequestType<PlanParams, PlanResponse, void>('trainlens/plan');

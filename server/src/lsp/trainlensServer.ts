@@ -14,12 +14,14 @@ import {
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { WorkspaceFiles } from '../workspace/files';
+import type { Analyzer } from '../analysis/analyzer';
 import { AnalysisStore, type DocumentAnalyzer } from './analyses';
 import { quickFixes } from './codeActions';
 import { configCompletions, configHover, withWorkspaceFiles, workspaceFilesOf } from './configFeatures';
 import { DocumentSettings } from './documentSettings';
 import { hoverAt } from './hover';
-import { WorkspaceSummaryRequest } from './protocol';
+import { PlanRequest, WorkspaceSummaryRequest } from './protocol';
+import { planResponse } from './plans';
 import { SETTINGS_SECTION, toAnalysisSettings } from './settings';
 import { Validation } from './validation';
 import { workspaceSummary } from './workspaceSummary';
@@ -59,7 +61,9 @@ export class TrainLensServer {
     const { connection, documents } = this;
     connection.onInitialize((params) => {
       this.clientCapabilities = params.capabilities;
-      this.folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+      // In an untrusted workspace (the client says so) read nothing but the open documents.
+      const trusted = (params.initializationOptions as { workspaceTrusted?: unknown } | undefined)?.workspaceTrusted !== false;
+      this.folders = !trusted ? [] : params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
       this.files = workspaceFilesOf(this.folders);
       return { capabilities: this.capabilities(), serverInfo: { name: 'TrainLens' } };
     });
@@ -90,12 +94,23 @@ export class TrainLensServer {
       const versioned = this.clientCapabilities.workspace?.workspaceEdit?.documentChanges === true;
       return quickFixes(result.analysis, result, context, versioned);
     });
+    connection.onRequest(PlanRequest, async (params) => {
+      const document = documents.get(params.uri);
+      const analyzer = await this.analyzer;
+      if (!document || !('plan' in analyzer)) return { gpu: params.gpu ?? '', gpus: params.gpus ?? 1, before_bytes: null, capacity_bytes: 0, plans: [], message: 'The document is not open, or this server cannot plan.' };
+      const versioned = this.clientCapabilities.workspace?.workspaceEdit?.documentChanges === true;
+      return planResponse(analyzer as Pick<Analyzer, 'plan'>, document, params, toAnalysisSettings(await this.settings.get(params.uri)), this.files, versioned);
+    });
     connection.onRequest(WorkspaceSummaryRequest, (token) =>
       workspaceSummary(this.folders, {
         analyzer: this.analyzer,
         store: this.store,
         openDocument: (uri) => documents.get(uri),
-        settingsFor: async (uri) => toAnalysisSettings(await this.settings.get(uri), uri),
+        settingsFor: async (folderUri) => {
+          const settings = await this.settings.get(folderUri);
+          return { of: (fileUri) => toAnalysisSettings(settings, fileUri), maxFileBytes: settings.maxFileSize };
+        },
+        files: this.files,
       }, token),
     );
     connection.onShutdown(async () => {

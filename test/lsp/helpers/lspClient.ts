@@ -30,6 +30,7 @@ import {
   type ProtocolConnection,
   type PublishDiagnosticsParams,
   type Range,
+  type RequestType,
   type TextEdit,
 } from 'vscode-languageserver-protocol/node';
 import { StatusNotification, type StatusParams } from '../../../server/src/lsp/protocol';
@@ -144,6 +145,11 @@ export class LspTestClient {
       () => `status for ${uri}; received: ${JSON.stringify(this.statuses)}`,
       timeoutMs,
     );
+  }
+
+  /** Any request, e.g. TrainLens's own (`trainlens/plan`). */
+  request<P, R>(type: RequestType<P, R, void>, params: P): Promise<R> {
+    return this.connection.sendRequest(type, params);
   }
 
   /** Asks the server to release its resources; it keeps running until exit(). */
