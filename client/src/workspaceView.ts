@@ -1,5 +1,5 @@
 /**
- * The "TrainLens: GPU fit" view in the Explorer: every training script and DeepSpeed config of the
+ * The "TrainLens: GPU fit" view in the Explorer: every training script and config of the
  * workspace with its fit, the GPUs it was judged against, and a click that opens the file where its
  * verdict is and shows the breakdown hover. The list comes from the server
  * (`trainlens/workspaceSummary`), fetched when the view is shown and again after a save, a
@@ -35,11 +35,11 @@ export class WorkspaceView implements TreeDataProvider<Node>, Disposable {
   constructor(private readonly fetch: () => Promise<WorkspaceSummaryResult>) {
     this.view = window.createTreeView(VIEW_ID, { treeDataProvider: this, showCollapseAll: true });
     const later = () => this.refreshSoon();
-    const watcher = workspace.createFileSystemWatcher('**/*.{py,json}', false, true, false);
+    const watcher = workspace.createFileSystemWatcher('**/*.{py,json,yaml,yml}', false, true, false);
     this.subscriptions = [
       this.view, this.changed, watcher,
       watcher.onDidCreate(later), watcher.onDidDelete(later),
-      workspace.onDidSaveTextDocument((document) => /\.(py|json)$/i.test(document.fileName) && later()),
+      workspace.onDidSaveTextDocument((document) => /\.(py|json|ya?ml)$/i.test(document.fileName) && later()),
       workspace.onDidChangeConfiguration((change) => change.affectsConfiguration('trainlens') && later()),
       commands.registerCommand(REFRESH, () => this.refresh()),
       commands.registerCommand(SHOW_BREAKDOWN, showBreakdown),

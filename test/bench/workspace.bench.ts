@@ -36,7 +36,7 @@ const context = {
   analyzer,
   store,
   openDocument: () => undefined,
-  settingsFor: async () => ({ gpu: 'V100-32GB', gpus: 1 }),
+  settingsFor: async () => ({ of: () => ({ gpu: 'V100-32GB', gpus: 1 }), maxFileBytes: 2 * 1024 * 1024 }),
 };
 
 describe('whole-tree checks', () => {

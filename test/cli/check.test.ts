@@ -40,7 +40,7 @@ describe('trainlens check over a tree', () => {
     expect(runCli(['explain', 'jobs/llama.py', '--format', 'sarif'], root)).toMatchObject({ status: 2, stderr: expect.stringContaining('applies to "trainlens check" only') });
     expect(runCli(['check'], root)).toMatchObject({ status: 2, stderr: expect.stringContaining('needs at least one PATH') });
     const glob = runCli(['check', 'nowhere/**/*.py'], root);
-    expect(glob).toMatchObject({ status: 2, stderr: 'trainlens: nowhere/**/*.py: no training script or DeepSpeed config matches\n' });
+    expect(glob).toMatchObject({ status: 2, stderr: 'trainlens: nowhere/**/*.py: no training script or config matches\n' });
   });
 
   it('says what a folder or glob held even when it held no training job', () => {
@@ -48,7 +48,7 @@ describe('trainlens check over a tree', () => {
     expect(runCli(['check', 'configs/*.json'], tree)).toMatchObject({
       status: 0, stdout: 'Checked 1 file: 1 without an estimate.\nNo training job found in configs/ds.json.\n',
     });
-    expect(runCli(['check', 'empty'], tree)).toMatchObject({ status: 0, stdout: 'No training scripts or DeepSpeed configs found.\n' });
+    expect(runCli(['check', 'empty'], tree)).toMatchObject({ status: 0, stdout: 'No training scripts or configs found.\n' });
     expect(runCli(['check', ''], tree)).toMatchObject({ status: 2, stderr: expect.stringContaining('an empty argument where a path was expected') });
   });
 

@@ -27,6 +27,17 @@ describe('discoverFiles', () => {
     expect(found(root, ['.'])).toEqual({ files: ['configs/ds_zero2.json', 'src/models/llama.py', 'train.py'], problems: [] });
   });
 
+  it('takes the YAML configs the analyzer reads (accelerate, axolotl, LLaMA-Factory) and no other YAML', () => {
+    const root = makeTree({
+      'accelerate/fsdp.yaml': 'compute_environment: LOCAL_MACHINE\ndistributed_type: FSDP\nnum_processes: 8\n',
+      'axolotl/lora.yml': 'base_model: meta-llama/Llama-2-7b-hf\nadapter: lora\nmicro_batch_size: 2\n',
+      'llamafactory/sft.yaml': 'model_name_or_path: meta-llama/Llama-2-7b-hf\nstage: sft\nfinetuning_type: lora\n',
+      '.github/workflows/ci.yml': 'on: [push]\njobs: {}\n',
+      'docker-compose.yaml': 'services:\n  app:\n    image: python\n',
+    });
+    expect(found(root, ['.']).files).toEqual(['accelerate/fsdp.yaml', 'axolotl/lora.yml', 'llamafactory/sft.yaml']);
+  });
+
   it('applies .trainlensignore files with gitignore semantics, the deeper file deciding', () => {
     const root = makeTree({
       '.trainlensignore': '# generated and vendored code\nthird_party/\n*_test.py\nexperiments/*\n!experiments/keep/\n',
@@ -51,7 +62,7 @@ describe('discoverFiles', () => {
     expect(found(root, ['a/*.py', 'c']).files).toEqual(['a/x.py', 'c/w.py']);
     const missing = found(root, ['nope.py', 'zz/**/*.py', 'a/x.py']);
     expect(missing.files).toEqual(['a/x.py']);
-    expect(missing.problems).toEqual(['nope.py: no such file or folder', 'zz/**/*.py: no training script or DeepSpeed config matches']);
+    expect(missing.problems).toEqual(['nope.py: no such file or folder', 'zz/**/*.py: no training script or config matches']);
   });
 
   it('takes a named file whatever its kind, once', () => {

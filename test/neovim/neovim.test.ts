@@ -109,7 +109,7 @@ describe.skipIf(skip)('TrainLens in headless Neovim (vim.lsp, no plugins)', () =
   });
 
   it('received the quick fixes, applied gradient checkpointing, and got a smaller estimate', () => {
-    expect(received.actions?.map((a) => a.title)).toContainEqual(expect.stringMatching(/^Enable gradient checkpointing \(saves [\d.]+ GiB\)$/));
+    expect(received.actions?.map((a) => a.title)).toContainEqual(expect.stringMatching(/^Enable gradient checkpointing\b.*\d GiB/));
     expect(received.actions!.every((a) => a.kind === 'quickfix')).toBe(true);
     expect(received.text_after).toContain('gradient_checkpointing=True');
     expect(needsGiB(received.diagnostic_after)).toBeLessThan(needsGiB(received.diagnostic));

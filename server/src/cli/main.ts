@@ -75,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
   } else {
     const shown = analyses.flatMap((a, i) => (named.has(uriToPath(a.file) ?? '') || a.job || a.findings.length ? [textReport(a, names[i], options.command === 'explain')] : []));
     if (analyses.length > 1 || shown.length < analyses.length) shown.push(treeSummary(analyses, names));
-    if (analyses.length === 0 && failures.length === 0) shown.push('No training scripts or DeepSpeed configs found.');
+    if (analyses.length === 0 && failures.length === 0) shown.push('No training scripts or configs found.');
     process.stdout.write(shown.length ? `${shown.join('\n\n')}\n` : '');
   }
   if (unreadable) return 2;

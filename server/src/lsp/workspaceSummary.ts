@@ -1,5 +1,5 @@
 /**
- * `trainlens/workspaceSummary`: every training script and DeepSpeed config in the workspace folders
+ * `trainlens/workspaceSummary`: every training script and config in the workspace folders
  * with its GPU fit, for the editor's workspace view. Open documents are summarised from their
  * current text; other files are read from disk (bounded in count and size, never executed), analysed
  * and their trees freed at once. The walk yields to the event loop between files, so edits, hovers
@@ -17,12 +17,20 @@ import type { WorkspaceSummaryResult } from './protocol';
 /** At most this many files per workspace folder are analysed (the view says when it stopped). */
 export const MAX_WORKSPACE_FILES = 500;
 
+/** A workspace folder's settings: each file's analysis settings, and the file size limit. */
+export interface FolderSettings {
+  of(fileUri: string): AnalysisSettings;
+  maxFileBytes: number;
+}
+
 export interface SummaryContext {
   analyzer: Promise<DocumentAnalyzer>;
   store: AnalysisStore;
   /** The open document at `uri`, if any. */
   openDocument(uri: string): VersionedText | undefined;
-  settingsFor(folderUri: string): Promise<AnalysisSettings>;
+  settingsFor(folderUri: string): Promise<FolderSettings>;
+  /** What an analysis may read besides the file (the configs a script names); default: its folder. */
+  files?: WorkspaceFiles;
 }
 
 export async function workspaceSummary(folderUris: string[], context: SummaryContext, token?: CancellationToken): Promise<WorkspaceSummaryResult> {
@@ -38,7 +46,7 @@ export async function workspaceSummary(folderUris: string[], context: SummaryCon
     const found = discoverFiles(['.'], { cwd: root, maxFiles: MAX_WORKSPACE_FILES });
     problems.push(...found.problems.map((p) => `${root}: ${p}`));
     const settings = await context.settingsFor(folderUri);
-    const reader = createWorkspaceFiles([root]);
+    const reader = createWorkspaceFiles([root], { maxBytes: settings.maxFileBytes });
     for (const path of found.files) {
       if (token?.isCancellationRequested) return { files, problems: [...problems, 'cancelled'] };
       const summary = await summarizeFile(path, root, reader, analyzer, settings, context);
@@ -51,18 +59,20 @@ export async function workspaceSummary(folderUris: string[], context: SummaryCon
 }
 
 async function summarizeFile(
-  path: string, root: string, reader: WorkspaceFiles, analyzer: DocumentAnalyzer, settings: AnalysisSettings, context: SummaryContext,
+  path: string, root: string, reader: WorkspaceFiles, analyzer: DocumentAnalyzer, settings: FolderSettings, context: SummaryContext,
 ): Promise<FileSummary | { why: string }> {
-  const read = reader.read(path, pathToFileURL(root).href);
-  if (!read.ok) return { why: read.reason };
-  const open = context.openDocument(read.uri);
+  const uri = pathToFileURL(path).href;
+  const open = context.openDocument(uri);
   if (open) {
-    const result = await context.store.analyze(open, settings);
+    // As the diagnostics of the open document are computed, so the store's entry is shared.
+    const result = await context.store.analyze(open, settings.of(uri), { maxFileBytes: settings.maxFileBytes });
     return result.analysis ? summarize(result.analysis) : { why: `${path}: ${result.error.message}` };
   }
+  const read = reader.read(path, pathToFileURL(root).href);
+  if (!read.ok) return { why: read.reason };
   // Analysed and closed in one synchronous stretch: no document can open this URI in between.
   try {
-    return summarize(analyzer.analyze({ uri: read.uri, text: read.text, version: 0 }, settings, reader));
+    return summarize(analyzer.analyze({ uri: read.uri, text: read.text, version: 0 }, settings.of(read.uri), context.files ?? reader));
   } catch (err) {
     return { why: `${path}: TrainLens could not analyse it: ${err instanceof Error ? err.message : String(err)}` };
   } finally {

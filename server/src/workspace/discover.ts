@@ -1,5 +1,5 @@
 /**
- * Finds the training scripts and DeepSpeed configs named by files, folders and globs, for
+ * Finds the training scripts and configs named by files, folders and globs, for
  * `trainlens check` over a tree and the editor's workspace view. Folders are walked skipping what
  * `.trainlensignore` files exclude (gitignore syntax; read in each folder walked and in the folders
  * between the working directory and the walk's start, deeper files overriding shallower ones) and
@@ -11,6 +11,8 @@ import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync, typ
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
+import { isAccelerateConfig } from '../accelerate/analysis';
+import { isTrainerYaml } from '../analysis/yaml-job';
 
 export const IGNORE_FILE = '.trainlensignore';
 
@@ -46,11 +48,17 @@ export function discoverFiles(inputs: string[], options: DiscoverOptions): Disco
   return { files: [...walker.files], problems: walker.problems };
 }
 
-/** What `trainlens check DIR` analyses: Python files and DeepSpeed JSON configs. */
+/**
+ * What `trainlens check DIR` analyses: Python files, DeepSpeed JSON configs, and the YAML files the
+ * analyzer reads (accelerate configs, axolotl / LLaMA-Factory trainer configs), recognised by the
+ * analyzer's own tests so that both agree.
+ */
 export function isCandidate(path: string): boolean {
   if (/\.py$/i.test(path)) return true;
-  if (!/\.json$/i.test(path)) return false;
-  return DEEPSPEED_KEYS.test(readHead(path));
+  if (/\.json$/i.test(path)) return DEEPSPEED_KEYS.test(readHead(path));
+  if (!/\.ya?ml$/i.test(path)) return false;
+  const text = readHead(path);
+  return isAccelerateConfig(text) || isTrainerYaml(text);
 }
 
 interface IgnoreScope { dir: string; rules: Ignore }
@@ -85,7 +93,7 @@ class Walker {
     const matches = picomatch(scan.glob, { dot: false });
     const before = this.files.size;
     if (kindOf(base) === 'dir') this.walk(base, (file) => matches(relative(base, file).split(sep).join('/')));
-    if (this.files.size === before && !this.truncated) this.problems.push(`${input}: no training script or DeepSpeed config matches`);
+    if (this.files.size === before && !this.truncated) this.problems.push(`${input}: no training script or config matches`);
   }
 
   private take(path: string): void {

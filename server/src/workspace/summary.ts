@@ -45,7 +45,7 @@ export function summarize(analysis: Analysis): FileSummary {
   const position = (verdict?.range ?? anchor?.range ?? analysis.values.model?.source?.range ?? ORIGIN).start;
   return {
     uri: analysis.file,
-    kind: /\.json$/i.test(analysis.file) ? 'config' : 'script',
+    kind: /\.(json|ya?ml)$/i.test(analysis.file) ? 'config' : 'script',
     fit,
     gpu: analysis.gpu.id,
     gpus: analysis.job?.gpus ?? numberOr(analysis.values.gpus?.value, 1),
