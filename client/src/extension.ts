@@ -1,5 +1,5 @@
 /** VS Code entry point: the TrainLens output channel, status bar, language client, workspace view and commands. */
-import { commands, window, type ExtensionContext } from 'vscode';
+import { commands, window, workspace, type ExtensionContext } from 'vscode';
 import { WorkspaceSummaryRequest } from '../../server/src/lsp/protocol';
 import { registerFirstRunCommands } from './firstRun';
 import { ServerController } from './serverController';
@@ -20,6 +20,11 @@ export async function activate(context: ExtensionContext): Promise<void> {
     view,
     ...registerFirstRunCommands(context),
     commands.registerCommand('trainlens.restartServer', async () => {
+      await server.restart();
+      view.refresh();
+    }),
+    // Started restricted in an untrusted workspace: granting trust lets it read the workspace's configs.
+    workspace.onDidGrantWorkspaceTrust(async () => {
       await server.restart();
       view.refresh();
     }),

@@ -1,5 +1,5 @@
 /** How the extension starts dist/server.js and what it asks of it. */
-import type { ExtensionContext, LogOutputChannel } from 'vscode';
+import { workspace, type ExtensionContext, type LogOutputChannel } from 'vscode';
 import {
   LanguageClient,
   RevealOutputChannelOn,
@@ -23,6 +23,8 @@ export function createLanguageClient(context: ExtensionContext, output: LogOutpu
     ],
     // Pushes `trainlens.*` changes (didChangeConfiguration); the server then pulls per document.
     synchronize: { configurationSection: SETTINGS_SECTION },
+    // Restricted mode: the server then reads no file but the open ones (the client restarts it when trust is granted).
+    initializationOptions: { workspaceTrusted: workspace.isTrusted },
     outputChannel: output,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     initializationFailedHandler: (error) => {

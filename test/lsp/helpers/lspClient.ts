@@ -59,10 +59,11 @@ export class LspTestClient {
     this.connection.listen();
   }
 
-  /** `folders`: workspace folder URIs the server may read (none by default). */
-  async initialize(processId: number | null, folders: string[] = []): Promise<void> {
+  /** `folders`: workspace folder URIs the server may read (none by default); `initializationOptions` as a client sends them. */
+  async initialize(processId: number | null, folders: string[] = [], initializationOptions?: unknown): Promise<void> {
     await this.connection.sendRequest(InitializeRequest.type, {
       processId,
+      initializationOptions,
       rootUri: null,
       workspaceFolders: folders.length ? folders.map((uri) => ({ uri, name: uri.split('/').pop() ?? uri })) : null,
       capabilities: {
