@@ -17,6 +17,7 @@ import { keyHover, locate, type ConfigUserJob, type Location } from '../deepspee
 import { interpretDeepSpeedConfig, type DeepSpeedSettings, type JsonValue } from '../deepspeed/interpret';
 import { memberOf, plainValue, type JsonDocument, type JsonNode } from '../deepspeed/json-tree';
 import { ConfigLinks } from '../deepspeed/links';
+import { ScriptCache } from '../deepspeed/script-cache';
 import { jobWithConfig, stageTable, withZero, type OffloadVariant } from '../deepspeed/stages';
 import type { Languages } from '../parsing/languages';
 import { gib } from '../render/units';
@@ -37,6 +38,7 @@ export class AccelerateAnalyzer {
   private readonly json = new Parser();
   private readonly python = new Parser();
   private readonly links: ConfigLinks;
+  private readonly scripts = new ScriptCache();
 
   constructor(languages: Languages) {
     this.yaml.setLanguage(languages.yaml);
@@ -111,7 +113,7 @@ export class AccelerateAnalyzer {
     return this.links.referencesTo(real, files).slice(0, 4).flatMap((ref) => {
       const read = files.read(ref.script, uri);
       if (!read.ok) return [];
-      const analysis = ctx.analyzeScript!({ uri: read.uri, text: read.text, version: 0 }, { ...ctx.settings, ...(ref.command ? { command: ref.command } : {}) });
+      const analysis = this.scripts.analyze(ctx.analyzeScript!, read, { ...ctx.settings, ...(ref.command ? { command: ref.command } : {}) }, uri);
       return analysis.job ? [{ label: ref.label, job: analysis.job, gpu: analysis.gpu, ...(ref.gpus !== undefined ? { gpus: ref.gpus } : {}) }] : [];
     });
   }

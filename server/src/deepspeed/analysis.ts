@@ -6,7 +6,6 @@
  */
 import { realpathSync } from 'node:fs';
 import { sep } from 'node:path';
-import { estimate } from '../../../estimator/src';
 import type { Gpu } from '../../../estimator/src/types';
 import type { Analysis, AnalysisSettings, EditFix } from '../analysis/types';
 import type { Languages } from '../parsing/languages';
@@ -19,11 +18,11 @@ import { interpretDeepSpeedConfig } from './interpret';
 import { jobFindings, type ConfigUser } from './job-rules';
 import { memberOf, plainValue, readJsonTree, type JsonDocument } from './json-tree';
 import { ConfigLinks } from './links';
+import { ScriptCache, type ScriptAnalyzer } from './script-cache';
 import { STAGE3_FIX, structuralFindings } from './rules';
 import { jobWithConfig } from './stages';
 
-/** The lead's script analysis, used on each script that names the config. */
-export type ScriptAnalyzer = (doc: { uri: string; text: string; version: number }, settings: AnalysisSettings) => Analysis;
+export type { ScriptAnalyzer } from './script-cache';
 
 export interface ConfigContext {
   settings: AnalysisSettings;
@@ -42,6 +41,7 @@ export class DeepSpeedAnalyzer {
   private readonly json = new Parser();
   private readonly python = new Parser();
   private readonly links: ConfigLinks;
+  private readonly scripts = new ScriptCache();
 
   constructor(languages: Languages) {
     this.json.setLanguage(languages.json);
@@ -62,10 +62,10 @@ export class DeepSpeedAnalyzer {
       const read = ctx.files?.read(ref.script, doc.uri);
       if (!read?.ok || !ctx.analyzeScript) return { ref, gpu: ctx.gpu };
       const settings = { ...ctx.settings, ...(ref.gpus !== undefined ? { gpus: ref.gpus } : {}), ...(ref.command ? { command: ref.command } : {}) };
-      const analysis = ctx.analyzeScript({ uri: read.uri, text: read.text, version: 0 }, settings);
+      const analysis = this.scripts.analyze(ctx.analyzeScript, read, settings, doc.uri);
       return { ref, analysis, gpu: analysis.gpu, ...(analysis.job ? { job: jobWithConfig(analysis.job, ds, ref.gpus) } : {}) };
     });
-    const byJob = root ? jobFindings(root, doc.text, ds, users, { gpu: ctx.gpu, gpus: ctx.settings.gpus }) : { findings: [], editFixes: [], fixes: [] };
+    const byJob: ReturnType<typeof jobFindings> = root ? jobFindings(root, doc.text, ds, users, { gpu: ctx.gpu, gpus: ctx.settings.gpus }) : { findings: [], editFixes: [], fixes: [] };
     const primary = users.find((u) => u.job);
     const userJobs: ConfigUserJob[] = users.flatMap((u) => (u.job ? [{ label: u.ref.label, job: u.job, gpu: u.gpu }] : []));
     const assumptions = [
@@ -76,7 +76,7 @@ export class DeepSpeedAnalyzer {
       ...base,
       job: primary?.job ?? null,
       gpu: primary?.gpu ?? ctx.gpu,
-      estimate: primary ? estimate(primary.job!, primary.gpu) : null,
+      estimate: byJob.estimate ?? null,
       findings: [...structural.findings, ...byJob.findings],
       fixes: byJob.fixes,
       editFixes: titled([...structural.editFixes, ...byJob.editFixes], byJob.fixes),

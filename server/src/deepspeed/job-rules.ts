@@ -5,7 +5,7 @@
  * offload (each titled with its effect from estimate()). Facts: domain-rules.md §1.2, §1.3, §1.5, §1.8, §7.
  */
 import { estimate } from '../../../estimator/src';
-import type { Gpu, TrainingJob } from '../../../estimator/src/types';
+import type { Estimate, Gpu, TrainingJob } from '../../../estimator/src/types';
 import type { Analysis, Fix, TextEdit } from '../analysis/types';
 import { gib } from '../render/units';
 import { insertMember, replaceSpan } from './edits';
@@ -20,7 +20,8 @@ import { stageTable, VARIANTS, withZero, type OffloadVariant } from './stages';
 export interface ConfigUser { ref: ConfigReference; analysis?: Analysis; job?: TrainingJob; gpu: Gpu }
 
 type ObjectNode = JsonNode & { kind: 'object' };
-type Out = ConfigFindings & { fixes: Fix[] };
+/** `estimate`: the first script's job as run with this config. */
+type Out = ConfigFindings & { fixes: Fix[]; estimate?: Estimate };
 
 const EIGHT_BIT = new Set(['adamw_8bit', 'paged_adamw_8bit', 'lion_8bit']);
 
@@ -112,10 +113,12 @@ function eightBitReplaced(root: ObjectNode, user: ConfigUser, out: Out): void {
   out.findings.push(finding('DS014', device.range, `${user.ref.label} uses ${optimizer}, but with offload_optimizer on ${device.value} the Trainer/accelerate replace it by DeepSpeed's CPU Adam with fp32 states (only lr and weight_decay are kept): the 8-bit optimizer has no effect`));
 }
 
-/** DS017 when the job does not fit, with the stage/offload changes that help, best first. */
+/** DS017 when the job does not fit, with the stage/offload changes that help, best first (the stage table is only built then). */
 function memory(root: ObjectNode, text: string, user: ConfigUser, out: Out): void {
   const job = user.job!;
   const now = estimate(job, user.gpu);
+  out.estimate = now;
+  if (now.fits) return;
   const current = job.zero!;
   const zero = memberOf(root, 'zero_optimization');
   const candidates = stageTable(job, user.gpu).filter((c) => c.stage >= current.stage && c.estimate.per_gpu.total < now.per_gpu.total);
@@ -130,7 +133,6 @@ function memory(root: ObjectNode, text: string, user: ConfigUser, out: Out): voi
       edits: zeroEdits(text, root, zero, current.stage, cell.stage, cell.offload, withZero(job, cell.stage, cell.offload)),
     });
   }
-  if (now.fits) return;
   const at = memberOf(zero?.value, 'stage')?.value?.range ?? zero?.keySpan.range ?? root.members[0]?.keySpan.range ?? root.range;
   out.findings.push({
     ...finding('DS017', at, `${user.ref.label} needs ${gib(now.per_gpu.total)} per GPU with this config; ${user.gpu.id} has ${gib(user.gpu.memory_bytes)}`),
