@@ -16,6 +16,7 @@ import {
   HoverRequest,
   InitializedNotification,
   InitializeRequest,
+  LogMessageNotification,
   PublishDiagnosticsNotification,
   ShutdownRequest,
   type CodeAction,
@@ -39,6 +40,8 @@ export class LspTestClient {
   readonly published: PublishDiagnosticsParams[] = [];
   readonly statuses: StatusParams[] = [];
   readonly configurationRequests: string[] = [];
+  /** Messages the server logged (window/logMessage). */
+  readonly logs: string[] = [];
   private readonly connection: ProtocolConnection;
   private readonly listeners = new Set<() => void>();
 
@@ -51,6 +54,9 @@ export class LspTestClient {
     this.connection.onNotification(PublishDiagnosticsNotification.type, (params) => {
       this.published.push(params);
       this.notify();
+    });
+    this.connection.onNotification(LogMessageNotification.type, ({ message }) => {
+      this.logs.push(message);
     });
     this.connection.onNotification(StatusNotification, (params) => {
       this.statuses.push(params);
