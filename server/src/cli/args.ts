@@ -4,7 +4,7 @@ import { GPU_IDS, findGpu } from '../../../estimator/src/catalog';
 export class UsageError extends Error {}
 
 export interface CliOptions {
-  command: 'check' | 'explain' | 'lsp' | 'help' | 'version';
+  command: 'check' | 'explain' | 'plan' | 'lsp' | 'help' | 'version';
   files: string[];
   gpu?: string;
   gpus?: number;
@@ -20,6 +20,9 @@ export const USAGE = `Usage:
       The job TrainLens understood, where each value came from, and the memory breakdown.
   trainlens lsp --stdio
       Run the language server over stdio (for editors other than VS Code).
+  trainlens plan FILE [--gpu ID] [--gpus N] [--json]
+      The fastest changes that make the job fit (exact ones first, then LoRA/QLoRA, then
+      shorter sequences), each with its memory per GPU and step time; exit 1 if none fits.
 
 Options:
   --gpu ID       GPU type (default A100-80GB): ${GPU_IDS.join(', ')}
@@ -34,7 +37,7 @@ export function parseArgs(argv: string[]): CliOptions {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') return { command: 'help', files: [], format: 'text' };
   if (command === '--version' || command === 'version') return { command: 'version', files: [], format: 'text' };
-  if (command !== 'check' && command !== 'explain' && command !== 'lsp') throw new UsageError(`unknown command "${command}"`);
+  if (command !== 'check' && command !== 'explain' && command !== 'plan' && command !== 'lsp') throw new UsageError(`unknown command "${command}"`);
   const options: CliOptions = { command, files: [], format: 'text' };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
@@ -79,6 +82,6 @@ export function parseArgs(argv: string[]): CliOptions {
     }
   }
   if (command !== 'lsp' && options.files.length === 0) throw new UsageError(`"trainlens ${command}" needs at least one ${command === 'check' ? 'PATH' : 'FILE'}`);
-  if (command === 'explain' && options.files.length > 1) throw new UsageError('"trainlens explain" takes one FILE');
+  if ((command === 'explain' || command === 'plan') && options.files.length > 1) throw new UsageError(`"trainlens ${command}" takes one FILE`);
   return options;
 }

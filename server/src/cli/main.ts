@@ -6,11 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createAnalyzer } from '../analysis/analyzer';
-import type { Analysis } from '../analysis/types';
+import { createAnalyzer, type Analyzer } from '../analysis/analyzer';
+import type { Analysis, AnalysisSettings } from '../analysis/types';
 import { discoverFiles } from '../workspace/discover';
-import { createWorkspaceFiles, uriToPath } from '../workspace/files';
+import { createWorkspaceFiles, uriToPath, type WorkspaceFiles } from '../workspace/files';
 import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
+import { planReport, planText } from './plan';
 import { jsonReport } from './report';
 import { sarifLog } from './sarif';
 import { textReport } from './text';
@@ -50,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
   const analyzer = await createAnalyzer();
   const files = createWorkspaceFiles([cwd]);
   const settings = { gpu: options.gpu ?? 'A100-80GB', gpus: options.gpus ?? 1 };
+  if (options.command === 'plan') return plan(analyzer, found.files[0], cwd, settings, files, options.format === 'json');
   const analyses: Analysis[] = [];
   const names: string[] = [];
   let unreadable = found.problems.length > 0;
@@ -80,6 +82,18 @@ async function main(argv: string[]): Promise<number> {
   }
   if (unreadable) return 2;
   return analyses.some((a) => a.estimate && !a.estimate.fits) ? 1 : 0;
+}
+
+/** `trainlens plan`: exit 0 when a plan fits, 1 when none does, 2 when the file cannot be read. */
+function plan(analyzer: Analyzer, path: string, cwd: string, settings: AnalysisSettings, files: WorkspaceFiles, json: boolean): number {
+  const text = readText(path);
+  if (typeof text !== 'string') {
+    process.stderr.write(`trainlens: cannot analyse ${displayName(path, cwd)}: ${text.why}\n`);
+    return 2;
+  }
+  const report = planReport(analyzer, { uri: pathToFileURL(path).href, text }, displayName(path, cwd), settings, files);
+  process.stdout.write(`${json ? JSON.stringify(report, null, 2) : planText(report)}\n`);
+  return report.plans.some((p) => p.fits) ? 0 : 1;
 }
 
 function displayName(path: string, cwd: string): string {
