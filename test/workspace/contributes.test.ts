@@ -60,4 +60,9 @@ describe('package.json: workspace view, walkthrough, commands', () => {
     }
     expect(packaged('examples/llama2-7b-full-finetune.py')).toBe(true);
   });
+
+  it('packs a README without relative links (vsce refuses them without a repository URL, and packaging fails)', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    expect(readme.match(/\]\((?!https?:|#|mailto:)[^)]*\)/g)).toBeNull();
+  });
 });
