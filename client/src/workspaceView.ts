@@ -61,6 +61,12 @@ export class WorkspaceView implements TreeDataProvider<Node>, Disposable {
   async getChildren(node?: Node): Promise<Node[]> {
     if (node?.kind === 'file') return detailRows(node.file).map((row) => ({ kind: 'detail', file: node.file, ...row }));
     if (node) return [];
+    if (!workspace.isTrusted) {
+      // The server reads no workspace file in Restricted Mode (it lists nothing): say why the view is empty.
+      this.view.description = undefined;
+      this.view.message = 'Restricted Mode: TrainLens analyses open files only. Trust this workspace to list its scripts and configs.';
+      return [];
+    }
     this.summary ??= this.fetch();
     let result: WorkspaceSummaryResult;
     try {
