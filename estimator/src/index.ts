@@ -9,3 +9,4 @@ export { jobChanges, type JobChange, type ChangeGroup, type ChangeTier } from '.
 export { activeParams, flopsPerStep, inferenceFlops, trainingFlopsPerToken, tokensPerStep } from './flops';
 export { computeEstimate, DEFAULT_UTILIZATION, peakFlops, UTILIZATION_SOURCE } from './compute';
 export { estimateInference, kvBytesPerToken } from './inference';
+export { simulations, simulateStep, fa2Supported, type Simulations } from './sim';

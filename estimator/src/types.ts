@@ -179,6 +179,16 @@ export interface TrainingJob {
   inference?: InferenceConfig;
   /** Optimizer steps of the whole run, for C = 6·N·D and time (from max_steps or epochs × dataset). */
   total_steps?: number;
+  /** DeepSpeed fp16 dynamic loss-scale settings (ds_config `fp16` block); absent keys take DeepSpeed's defaults. */
+  loss_scale?: LossScaleConfig;
+}
+
+/** ds_config `fp16`: initial_scale_power, loss_scale_window, hysteresis, min_loss_scale. */
+export interface LossScaleConfig {
+  initial_scale_power?: number;
+  loss_scale_window?: number;
+  hysteresis?: number;
+  min_loss_scale?: number;
 }
 
 export interface Gpu {
@@ -191,6 +201,10 @@ export interface Gpu {
   peak_half_tflops: number;
   peak_fp32_tflops: number;
   source: string;
+  /** Combined L1 / shared memory of one SM in bytes (FlashAttention's on-chip SRAM M). */
+  sram_bytes_per_sm?: number;
+  /** CUDA compute capability (7.0 Volta, 7.5 Turing, 8.0/8.6 Ampere, 8.9 Ada, 9.0 Hopper). */
+  compute_capability?: number;
 }
 
 /** The components that add up to `total`. */

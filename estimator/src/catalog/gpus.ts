@@ -14,10 +14,17 @@
  * ("* With sparsity", "specifications are one-half lower without sparsity") are halved here. GeForce cards
  * run fp16 with fp32 accumulate at half the fp16-accumulate rate; the fp32-accumulate figure is used.
  * peak_fp32_tflops is non-tensor FP32 (CUDA cores).
+ *
+ * On-chip SRAM per SM (sram_bytes_per_sm): the combined L1 cache / shared memory of one SM, the figure Dao et al.
+ * 2022 ("FlashAttention", Sec. 2.1) use for M ("A100 ... 192KB of on-chip SRAM per each of 108 streaming
+ * multiprocessors"). NVIDIA tuning guides: Volta 128 KB (up to 96 KB shared), Turing 96 KB (up to 64 KB shared),
+ * A100 192 KB (up to 164 KB shared), GA10x (sm_86) and Ada (sm_89) 128 KB (up to 100 KB shared), Hopper 256 KB
+ * (up to 228 KB shared). compute_capability from NVIDIA's "CUDA GPUs - Compute Capability" table.
  */
 import type { Gpu } from '../types';
 
 const GiB = 2 ** 30;
+const KiB = 2 ** 10;
 
 export const GPUS: Gpu[] = [
   {
@@ -25,6 +32,8 @@ export const GPUS: Gpu[] = [
     name: 'NVIDIA Tesla V100 16GB (SXM2)',
     memory_bytes: 16 * GiB,
     bf16: false,
+    sram_bytes_per_sm: 128 * KiB,
+    compute_capability: 7.0,
     peak_half_tflops: 125,
     peak_fp32_tflops: 15.7,
     source:
@@ -36,6 +45,8 @@ export const GPUS: Gpu[] = [
     name: 'NVIDIA Tesla V100 32GB (SXM2)',
     memory_bytes: 32 * GiB,
     bf16: false,
+    sram_bytes_per_sm: 128 * KiB,
+    compute_capability: 7.0,
     peak_half_tflops: 125,
     peak_fp32_tflops: 15.7,
     source:
@@ -47,6 +58,8 @@ export const GPUS: Gpu[] = [
     name: 'NVIDIA T4',
     memory_bytes: 16 * GiB,
     bf16: false,
+    sram_bytes_per_sm: 96 * KiB,
+    compute_capability: 7.5,
     peak_half_tflops: 65,
     peak_fp32_tflops: 8.1,
     source:
@@ -58,6 +71,8 @@ export const GPUS: Gpu[] = [
     name: 'NVIDIA A10G (AWS G5)',
     memory_bytes: 24 * GiB,
     bf16: true,
+    sram_bytes_per_sm: 128 * KiB,
+    compute_capability: 8.6,
     peak_half_tflops: 70,
     peak_fp32_tflops: 35,
     source:
@@ -70,6 +85,8 @@ export const GPUS: Gpu[] = [
     name: 'NVIDIA L4',
     memory_bytes: 24 * GiB,
     bf16: true,
+    sram_bytes_per_sm: 128 * KiB,
+    compute_capability: 8.9,
     peak_half_tflops: 121,
     peak_fp32_tflops: 30.3,
     source:
@@ -80,6 +97,8 @@ export const GPUS: Gpu[] = [
     name: 'NVIDIA GeForce RTX 3090',
     memory_bytes: 24 * GiB,
     bf16: true,
+    sram_bytes_per_sm: 128 * KiB,
+    compute_capability: 8.6,
     peak_half_tflops: 71,
     peak_fp32_tflops: 35.6,
     source:
@@ -91,6 +110,8 @@ export const GPUS: Gpu[] = [
     name: 'NVIDIA GeForce RTX 4090',
     memory_bytes: 24 * GiB,
     bf16: true,
+    sram_bytes_per_sm: 128 * KiB,
+    compute_capability: 8.9,
     peak_half_tflops: 165.2,
     peak_fp32_tflops: 82.6,
     source:
@@ -102,6 +123,8 @@ export const GPUS: Gpu[] = [
     name: 'NVIDIA RTX A6000',
     memory_bytes: 48 * GiB,
     bf16: true,
+    sram_bytes_per_sm: 128 * KiB,
+    compute_capability: 8.6,
     peak_half_tflops: 154.85,
     peak_fp32_tflops: 38.7,
     source:
@@ -113,6 +136,8 @@ export const GPUS: Gpu[] = [
     name: 'NVIDIA L40S',
     memory_bytes: 48 * GiB,
     bf16: true,
+    sram_bytes_per_sm: 128 * KiB,
+    compute_capability: 8.9,
     peak_half_tflops: 362.05,
     peak_fp32_tflops: 91.6,
     source:
@@ -123,6 +148,8 @@ export const GPUS: Gpu[] = [
     name: 'NVIDIA A100 40GB',
     memory_bytes: 40 * GiB,
     bf16: true,
+    sram_bytes_per_sm: 192 * KiB,
+    compute_capability: 8.0,
     peak_half_tflops: 312,
     peak_fp32_tflops: 19.5,
     source:
@@ -134,6 +161,8 @@ export const GPUS: Gpu[] = [
     name: 'NVIDIA A100 80GB',
     memory_bytes: 80 * GiB,
     bf16: true,
+    sram_bytes_per_sm: 192 * KiB,
+    compute_capability: 8.0,
     peak_half_tflops: 312,
     peak_fp32_tflops: 19.5,
     source:
@@ -145,6 +174,8 @@ export const GPUS: Gpu[] = [
     name: 'NVIDIA H100 SXM5 80GB',
     memory_bytes: 80 * GiB,
     bf16: true,
+    sram_bytes_per_sm: 256 * KiB,
+    compute_capability: 9.0,
     peak_half_tflops: 989.5,
     peak_fp32_tflops: 67,
     source:
@@ -156,6 +187,8 @@ export const GPUS: Gpu[] = [
     name: 'NVIDIA H100 PCIe 80GB',
     memory_bytes: 80 * GiB,
     bf16: true,
+    sram_bytes_per_sm: 256 * KiB,
+    compute_capability: 9.0,
     peak_half_tflops: 756.5,
     peak_fp32_tflops: 51,
     source:
@@ -167,6 +200,8 @@ export const GPUS: Gpu[] = [
     name: 'NVIDIA H200 SXM 141GB',
     memory_bytes: 141 * GiB,
     bf16: true,
+    sram_bytes_per_sm: 256 * KiB,
+    compute_capability: 9.0,
     peak_half_tflops: 989.5,
     peak_fp32_tflops: 67,
     source:

@@ -7,8 +7,10 @@
  * TL003 info     no estimate: the model or its config could not be read
  * TL004 warning  a `# trainlens:` comment TrainLens cannot apply
  * TL005 error    bf16 on a GPU without bf16 support
+ * TL006 error    FlashAttention-2 on a GPU older than Ampere (V100, T4)
  */
 import type { Node } from 'web-tree-sitter';
+import { fa2Supported } from '../../../estimator/src/sim/flash';
 import type { Estimate, Gpu, MemoryComponent, TrainingJob } from '../../../estimator/src/types';
 import { gib } from '../render/units';
 import type { JobSites, ScriptJob } from './script-job';
@@ -51,7 +53,17 @@ export function scriptFindings(script: ScriptJob, estimate: Estimate | null, gpu
   }
   const bf16 = bf16Problem(job, gpu, script);
   if (bf16) findings.push(bf16);
+  const flash = flashProblem(job, gpu, script);
+  if (flash) findings.push(flash);
   return findings;
+}
+
+/** flash-attn 2 has kernels for compute capability 8.0 and up only (its README: Ampere, Ada or Hopper). */
+function flashProblem(job: TrainingJob, gpu: Gpu, script: ScriptJob): Finding | undefined {
+  if (job.attention !== 'flash' || fa2Supported(gpu)) return undefined;
+  const source = script.values.attention?.source;
+  if (!source) return undefined;
+  return { code: 'TL006', severity: 'error', range: source.range, message: `${gpu.id} has no FlashAttention-2 kernels (it needs an Ampere or newer GPU): use attn_implementation="sdpa" (memory-efficient kernel) or another GPU` };
 }
 
 function bf16Problem(job: TrainingJob, gpu: Gpu, script: ScriptJob): Finding | undefined {
