@@ -16,6 +16,8 @@ import type { WorkspaceSummaryResult } from './protocol';
 
 /** At most this many files per workspace folder are analysed (the view says when it stopped). */
 export const MAX_WORKSPACE_FILES = 500;
+/** The folder walk is synchronous: this many entries (about 0.7 s) is the longest it holds the server. */
+export const MAX_WORKSPACE_ENTRIES = 50_000;
 
 /** A workspace folder's settings: each file's analysis settings, and the file size limit. */
 export interface FolderSettings {
@@ -43,7 +45,7 @@ export async function workspaceSummary(folderUris: string[], context: SummaryCon
       problems.push(`${folderUri}: not a folder on disk; TrainLens summarises file: folders only`);
       continue;
     }
-    const found = discoverFiles(['.'], { cwd: root, maxFiles: MAX_WORKSPACE_FILES });
+    const found = discoverFiles(['.'], { cwd: root, maxFiles: MAX_WORKSPACE_FILES, maxEntries: MAX_WORKSPACE_ENTRIES });
     problems.push(...found.problems.map((p) => `${root}: ${p}`));
     const settings = await context.settingsFor(folderUri);
     const reader = createWorkspaceFiles([root], { maxBytes: settings.maxFileBytes });
