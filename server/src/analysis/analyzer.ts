@@ -4,7 +4,8 @@
  * gives an Analysis with a clear finding, never an exception.
  */
 import { Parser } from 'web-tree-sitter';
-import { estimate as estimateJob, findGpu, type PlanOptions } from '../../../estimator/src';
+import { findGpu, type PlanOptions } from '../../../estimator/src';
+import { cachedEstimate } from './estimate-cache';
 import type { Gpu } from '../../../estimator/src/types';
 import { defaultAssets, type Assets } from '../parsing/assets';
 import { loadLanguages } from '../parsing/languages';
@@ -123,7 +124,7 @@ function isPython(uri: string): boolean {
 /** Estimate, fixes and findings of a job read from a script or a trainer config. */
 function finish(doc: { uri: string; text: string }, script: ScriptJob, gpu: Gpu, extraFindings: Finding[], writer: WriterContext): Analysis {
   script.values.gpu ??= { value: gpu.id, status: 'known', reason: 'from settings' };
-  const estimate = script.job ? estimateJob(script.job, gpu) : null;
+  const estimate = script.job ? cachedEstimate(script.job, gpu) : null;
   const fixes = script.job && estimate ? buildFixes(writer, gpu, estimate) : [];
   return {
     file: doc.uri,

@@ -3,7 +3,8 @@
  * deepspeed-changes) gives intents, composed into one edit per place. Single changes become the quick fixes of
  * an analysis; the planner's combinations become plans, searched only over changes TrainLens can write.
  */
-import { fitFixes, planFits, type JobChange, type Plan, type PlanOptions } from '../../../estimator/src';
+import { planFits, type JobChange, type Plan, type PlanOptions } from '../../../estimator/src';
+import { cachedFitFixes } from '../analysis/estimate-cache';
 import type { Estimate, Gpu, TrainingJob } from '../../../estimator/src/types';
 import type { Fix } from '../analysis/types';
 import { gib, gibNumber } from '../render/units';
@@ -60,7 +61,7 @@ export function effectText(before: Estimate, after: Estimate): string {
 /** Quick fixes: the single changes, largest saving first; a change without an edit is kept (hovers list it) with no edits. */
 export function buildFixes(ctx: WriterContext, gpu: Gpu, before: Estimate): Fix[] {
   const job = ctx.script.job!;
-  return fitFixes(job, gpu).map((candidate) => {
+  return cachedFitFixes(job, gpu).map((candidate) => {
     const edit = planEdit([candidate.change], candidate.job, ctx);
     const after = candidate.estimate;
     return {
