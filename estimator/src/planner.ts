@@ -9,7 +9,8 @@
  * step time, which compute.ts gives without a memory estimate. Inside a class, the time-neutral changes
  * (micro-batch, optimizer, attention, ZeRO) are tried: first all at their strongest, and when even that does not
  * fit the class is dropped; else in order of disruption, skipping any combination whose every option is at most
- * as strong as one that did not fit. The first fitting combination is the class's plan, unless it only adds changes
+ * as strong as one that did not fit. Before that, time-neutral changes that save no more than a less intrusive one
+ * of their group are dropped (withoutDominated). The first fitting combination is the class's plan, unless it only adds changes
  * to a plan already found.
  */
 import { computeEstimate } from './compute';
@@ -69,17 +70,31 @@ const applyAll = (job: TrainingJob, changes: JobChange[]) => changes.reduce((j, 
 const disruption = (changes: JobChange[]) => changes.reduce((s, c) => s + c.disruption, 0);
 const tierOf = (changes: JobChange[]): ChangeTier => changes.reduce<ChangeTier>((t, c) => (c.tier > t ? c.tier : t), 0);
 
+/**
+ * Drops a time-neutral change that, applied alone, saves no more than a less intrusive change of its group (paged
+ * 8-bit AdamW where 8-bit AdamW keeps the same bytes on the GPU, FlashAttention where SDPA saves as much): it could
+ * only make a plan more intrusive. One estimate per time-neutral change.
+ */
+function withoutDominated(changes: JobChange[], job: TrainingJob, estimateOf: (j: TrainingJob) => Estimate): JobChange[] {
+  const totals = new Map(changes.filter((c) => NEUTRAL_GROUPS.includes(c.group)).map((c) => [c, estimateOf(c.apply(job)).per_gpu.total]));
+  return changes.filter((c) => {
+    const total = totals.get(c);
+    if (total === undefined) return true;
+    return !changes.some((o) => o !== c && o.group === c.group && o.disruption < c.disruption && (totals.get(o) ?? Infinity) <= total);
+  });
+}
+
 export function planFits(job: TrainingJob, gpu: Gpu, options: PlanOptions = {}): PlanResult {
   const limit = options.limit ?? 3;
   const maxEstimates = options.maxEstimates ?? 200;
-  const changes = jobChanges(job, gpu).filter((c) => options.allowed?.(c) ?? true);
-  const timeGroups = groupsOf(changes, false);
-  const neutralGroups = groupsOf(changes, true);
   let estimates = 0;
   const estimateOf = (j: TrainingJob) => {
     estimates++;
     return estimate(j, gpu);
   };
+  const changes = withoutDominated(jobChanges(job, gpu).filter((c) => options.allowed?.(c) ?? true), job, estimateOf);
+  const timeGroups = groupsOf(changes, false);
+  const neutralGroups = groupsOf(changes, true);
 
   const classes = product(timeGroups)
     .map((indices) => {
