@@ -132,6 +132,21 @@ describe('diagnostics on the exact key or value, one per code', () => {
     expect(oom.d.message).toMatch(/^train_hf\.py line 11 needs [\d.]+ GiB per GPU with this config; V100-32GB has 32\.0 GiB$/);
   });
 
+  it('DS011 against SFTConfig defaults (max_grad_norm 1.0, betas 0.9/0.999) and a written weight_decay; DS013 for its default bf16 on a V100', async () => {
+    const name = 'workspace/ds_optim.json';
+    const text = textOf(name);
+    const d = await diagnose(name);
+    const mismatches = withCode(d, 'DS011', text);
+    expect(mismatches.map((c) => c.covers)).toEqual(['0.5', '0.0', '[0.9, 0.95]']);
+    expect(mismatches[0].d.message).toContain('gradient_clipping=0.5 but train_sft.py line 6 has max_grad_norm=1 (default)');
+    expect(mismatches[1].d.message).toContain('optimizer.params.weight_decay=0 but train_sft.py line 6 has weight_decay=0.01:');
+    expect(mismatches[2].d.message).toContain('adam_beta1=0.9, adam_beta2=0.999 (default)');
+    const [toAuto] = await actionsFor(name, mismatches[2].d);
+    expect(JSON.parse(apply(text, toAuto, name)).optimizer.params.betas).toBe('auto');
+    const [bf16] = withCode(d, 'DS013', text);
+    expect(bf16.covers).toBe('"auto"');
+  });
+
   it('DS017 quick fixes are titled with the GiB they save, and applying one changes the total by that much', async () => {
     const name = 'workspace/ds_hf.json';
     const text = textOf(name);

@@ -11,7 +11,8 @@ import { gib } from '../render/units';
 import { insertMember, replaceSpan } from './edits';
 import type { ConfigFindings } from './findings';
 import type { DeepSpeedSettings } from './interpret';
-import { memberOf, type JsonMember, type JsonNode } from './json-tree';
+import { hfValue } from './hf-args';
+import { memberOf, plainValue, type JsonMember, type JsonNode } from './json-tree';
 import type { ConfigReference } from './links';
 import { finding } from './rules';
 import { stageTable, VARIANTS, withZero, type OffloadVariant } from './stages';
@@ -33,7 +34,7 @@ export function jobFindings(root: ObjectNode, text: string, ds: DeepSpeedSetting
     if (user.ref.via === 'deepspeed') autoWithoutTrainer(root, user, out);
     eightBitReplaced(root, user, out);
   }
-  const runs = users.map((u) => ({ gpu: u.gpu, bf16Flag: u.ref.halfFlags.bf16 }));
+  const runs = users.map((u) => ({ gpu: u.gpu, bf16Flag: hfValue(u.ref.hfArgs, 'bf16') === true }));
   bf16Gpu(root, ds, runs.length ? runs : [{ gpu: fallback.gpu, bf16Flag: undefined }], out);
   const primary = users.find((u) => u.job);
   if (primary) memory(root, text, primary, out);
@@ -65,23 +66,46 @@ function batchKey(node: JsonNode | undefined, fromScript: number | undefined): n
   return node.kind === 'string' && node.value === 'auto' && fromScript !== undefined ? fromScript : null;
 }
 
+/** DeepSpeed keys and the TrainingArguments HF fills them from and checks them against (trainer_config_process). */
+const PAIRS: [path: string[], hf: string[]][] = [
+  [['train_micro_batch_size_per_gpu'], ['per_device_train_batch_size']],
+  [['gradient_accumulation_steps'], ['gradient_accumulation_steps']],
+  [['gradient_clipping'], ['max_grad_norm']],
+  [['fp16', 'enabled'], ['fp16']],
+  [['bf16', 'enabled'], ['bf16']],
+  [['optimizer', 'params', 'lr'], ['learning_rate']],
+  [['optimizer', 'params', 'weight_decay'], ['weight_decay']],
+  [['optimizer', 'params', 'eps'], ['adam_epsilon']],
+  [['optimizer', 'params', 'betas'], ['adam_beta1', 'adam_beta2']],
+  [['scheduler', 'params', 'warmup_max_lr'], ['learning_rate']],
+];
+
 /** HF's trainer_config_process: a hard-coded value that differs from TrainingArguments raises at trainer.train(). */
 function mismatches(root: ObjectNode, user: ConfigUser, out: Out): void {
   const values = user.analysis?.values;
-  const checks: [string, JsonMember | undefined, unknown, string][] = [
-    ['train_micro_batch_size_per_gpu', memberOf(root, 'train_micro_batch_size_per_gpu'), knownIn(values?.micro_batch, user), 'per_device_train_batch_size'],
-    ['gradient_accumulation_steps', memberOf(root, 'gradient_accumulation_steps'), knownIn(values?.grad_accum, user), 'gradient_accumulation_steps'],
-  ];
-  for (const half of ['fp16', 'bf16'] as const) {
-    checks.push([`${half}.enabled`, memberOf(memberOf(root, half)?.value, 'enabled'), user.ref.halfFlags[half], `${half}|${half}_full_eval`]);
-  }
-  for (const [name, member, hf, hfKey] of checks) {
+  const fromScript: Record<string, unknown> = {
+    per_device_train_batch_size: knownIn(values?.micro_batch, user),
+    gradient_accumulation_steps: knownIn(values?.grad_accum, user),
+  };
+  for (const [path, hfNames] of PAIRS) {
+    const member = path.slice(1).reduce<JsonMember | undefined>((m, key) => memberOf(m?.value, key), memberOf(root, path[0]));
     const v = member?.value;
-    if (!member || !v || hf === undefined || v.kind === 'string' || !('value' in v) || v.value === hf) continue;
+    const hf = hfNames.map((n) => fromScript[n] ?? hfValue(user.ref.hfArgs, n));
+    if (!v || hf.some((x) => x === undefined) || sameAs(v, hf)) continue;
+    if (v.kind === 'string' || v.kind === 'null' || v.kind === 'object') continue; // "auto" is filled; other strings are DS004's
+    const name = path.join('.');
     const id = `ds-auto:${name}`;
+    const defaulted = hfNames.some((n) => fromScript[n] === undefined && !(n in user.ref.hfArgs.written));
+    const hfText = hfNames.map((n, i) => `${n}=${pythonValue(hf[i])}`).join(', ') + (defaulted ? ' (default)' : '');
     out.editFixes.push({ id, title: `Set ${name} to "auto" (filled from TrainingArguments)`, edits: [replaceSpan(v, '"auto"')] });
-    out.findings.push({ ...finding('DS011', v.range, `${name}=${JSON.stringify(v.value)} but ${user.ref.label} has ${hfKey}=${pythonValue(hf)}: Hugging Face raises "Please correct the following DeepSpeed config values that mismatch TrainingArguments values" at trainer.train(); set it to "auto"`), fixIds: [id] });
+    out.findings.push({ ...finding('DS011', v.range, `${name}=${JSON.stringify(plainValue(v))} but ${user.ref.label} has ${hfText}: Hugging Face raises "Please correct the following DeepSpeed config values that mismatch TrainingArguments values" at trainer.train(); set it to "auto"`), fixIds: [id] });
   }
+}
+
+/** Python's ==, which HF uses: numbers and booleans by value, a list against the list of arguments. */
+function sameAs(v: JsonNode, hf: unknown[]): boolean {
+  if (v.kind === 'array') return v.items.length === hf.length && v.items.every((item, i) => 'value' in item && item.value === hf[i]);
+  return 'value' in v && (v.value === hf[0] || (typeof v.value === 'boolean' && typeof hf[0] === 'number' && Number(v.value) === hf[0]));
 }
 
 function autoWithoutTrainer(root: ObjectNode, user: ConfigUser, out: Out): void {

@@ -11,6 +11,7 @@ import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Node, Parser } from 'web-tree-sitter';
 import { parseLaunchCommand } from '../launch/command';
+import { hfArgsFromCommandLine, hfArgsOf, type HfArgs } from './hf-args';
 import { assignment, logicalLines } from '../launch/shell';
 import type { WorkspaceFiles } from '../workspace/files';
 
@@ -31,11 +32,9 @@ export interface ConfigReference {
   gpus?: number;
   /** The launch line, for analysing the script as launched. */
   command?: string;
-  /** TrainingArguments-style fp16=/bf16= written as literal True/False (or --fp16/--bf16 on the launch line). */
-  halfFlags: HalfFlags;
+  /** The HF training arguments HF compares with the config (literals in the script or on the launch line). */
+  hfArgs: HfArgs;
 }
-
-export interface HalfFlags { fp16?: boolean; bf16?: boolean }
 
 interface Scanned { mtimeMs: number; size: number; text: string }
 
@@ -55,7 +54,9 @@ export class ConfigLinks {
       if (extname(path) === '.py') out.push(...this.fromPython(path, text, resolvesToConfig));
       else for (const ref of fromShell(path, text, resolvesToConfig, files.roots)) {
         const used = this.usageOf(ref.script, files);
-        out.push({ ...ref, via: used.via, halfFlags: { ...used.halfFlags, ...ref.halfFlags } });
+        // An HfArgumentParser script launched with a known command line: flags not given take their defaults.
+        const complete = used.hfArgs.complete ?? (used.argumentParser ? 'TrainingArguments' : undefined);
+        out.push({ ...ref, via: used.via, hfArgs: { written: { ...used.hfArgs.written, ...ref.written }, ...(complete ? { complete } : {}) } });
       }
     }
     return dedupe(out);
@@ -106,7 +107,8 @@ export class ConfigLinks {
     if (!tree) return [];
     try {
       const hit = tree.rootNode.descendantsOfType('string_content').find((n): n is Node => !!n && matches(n.text));
-      return hit ? [{ script: path, ...usage(tree.rootNode), label: `${basename(path)} line ${hit.startPosition.row + 1}` }] : [];
+      const { via, hfArgs } = usage(tree.rootNode);
+      return hit ? [{ script: path, via, hfArgs, label: `${basename(path)} line ${hit.startPosition.row + 1}` }] : [];
     } finally {
       tree.delete();
     }
@@ -114,7 +116,7 @@ export class ConfigLinks {
 
   private usageOf(script: string, files: WorkspaceFiles): Usage {
     const tree = this.python.parse(this.textOf(script, files) ?? '');
-    if (!tree) return { via: 'hf', halfFlags: {} };
+    if (!tree) return { via: 'hf', hfArgs: { written: {} }, argumentParser: false };
     try {
       return usage(tree.rootNode);
     } finally {
@@ -123,38 +125,29 @@ export class ConfigLinks {
   }
 }
 
-interface Usage { via: ConfigVia; halfFlags: HalfFlags }
+interface Usage { via: ConfigVia; hfArgs: HfArgs; argumentParser: boolean }
 
 /**
  * HF Trainer (or TRL) fills "auto"; so does accelerate's Accelerator; a bare deepspeed.initialize
- * does not (a script with none of them is taken for an HF one). fp16/bf16 keywords of the HF
- * arguments call, when written as literal True/False.
+ * does not (a script with none of them is taken for an HF one). And the literal HF arguments.
  */
 function usage(root: Node): Usage {
   const calls = root.descendantsOfType('call').filter((c): c is Node => !!c);
   const callee = (c: Node) => c.childForFieldName('function')?.text ?? '';
-  const halfFlags: HalfFlags = {};
-  for (const call of calls.filter((c) => HF_ARGS.test(callee(c)))) {
-    for (const arg of call.childForFieldName('arguments')?.namedChildren ?? []) {
-      const name = arg?.childForFieldName('name')?.text;
-      const value = arg?.childForFieldName('value');
-      if ((name === 'fp16' || name === 'bf16') && (value?.type === 'true' || value?.type === 'false')) halfFlags[name] = value.type === 'true';
-    }
-  }
   const names = calls.map(callee);
   const via: ConfigVia = names.some((c) => HF_CALLEES.test(c)) ? 'hf'
     : names.some((c) => /(^|\.)Accelerator$/.test(c)) ? 'accelerate'
     : names.includes('deepspeed.initialize') ? 'deepspeed' : 'hf';
-  return { via, halfFlags };
+  return { via, hfArgs: hfArgsOf(calls, callee), argumentParser: names.some((c) => /(^|\.)HfArgumentParser$/.test(c)) };
 }
 
-const HF_ARGS = /(^|\.)(TrainingArguments|Seq2SeqTrainingArguments|SFTConfig|DPOConfig|GRPOConfig)$/;
 const HF_CALLEES = /(^|\.)(TrainingArguments|Seq2SeqTrainingArguments|SFTConfig|DPOConfig|GRPOConfig|HfArgumentParser|Trainer|SFTTrainer|Seq2SeqTrainer)$/;
 
 /** Launch lines whose arguments name the config; the script they start is the user. */
-function fromShell(path: string, text: string, matches: (ref: string) => boolean, roots: readonly string[]): Omit<ConfigReference, 'via'>[] {
-  const out: Omit<ConfigReference, 'via'>[] = [];
-  const flag = (v: string | true | undefined) => (v === true || v === 'True' || v === 'true' ? true : v === 'False' || v === 'false' ? false : undefined);
+type ShellReference = Omit<ConfigReference, 'via' | 'hfArgs'> & { written: HfArgs['written'] };
+
+function fromShell(path: string, text: string, matches: (ref: string) => boolean, roots: readonly string[]): ShellReference[] {
+  const out: ShellReference[] = [];
   const vars = new Map<string, string>();
   for (const line of logicalLines(text)) {
     if (assignment(line.text, vars)) continue;
@@ -165,16 +158,11 @@ function fromShell(path: string, text: string, matches: (ref: string) => boolean
     const script = [resolve(dirname(path), cmd.script), ...roots.map((r) => resolve(r, cmd.script))].find(exists);
     if (!script) continue;
     const gpus = cmd.gpusPerNode !== undefined ? cmd.gpusPerNode * (cmd.nodes ?? 1) : undefined;
-    const halfFlags: HalfFlags = {};
-    for (const k of ['fp16', 'bf16'] as const) {
-      const v = flag(cmd.scriptArgs.get(k));
-      if (v !== undefined) halfFlags[k] = v;
-    }
     out.push({
       script,
       label: `${basename(path)} line ${line.line + 1}`,
       command: line.text,
-      halfFlags,
+      written: hfArgsFromCommandLine(cmd.scriptArgs),
       ...(gpus !== undefined ? { gpus } : {}),
     });
   }
