@@ -32,6 +32,9 @@ beforeAll(() => {
     'train/gpt2.py': '@example:gpt2-small-from-scratch.py',
     'train/bad_directive.py': '# trainlens: gpu=NOT-A-GPU\nx = 1\n',
     'configs/ds_config.json': '{"train_micro_batch_size_per_gpu": 4, "zero_optimization": {"stage": 2}}\n',
+    // findings from the DeepSpeed and accelerate config analyses too: a duplicate key, fp16 and bf16 both on, an unknown key
+    'configs/ds_broken.json': '{\n  "train_micro_batch_size_per_gpu": 4,\n  "train_micro_batch_size_per_gpu": 8,\n  "fp16": {"enabled": true},\n  "bf16": {"enabled": true}\n}\n',
+    'configs/accelerate.yaml': 'compute_environment: LOCAL_MACHINE\ndistributed_type: MULTI_GPU\nnum_processes: 2\nnot_an_accelerate_key: 1\n',
     'utils/io.py': 'def load(path):\n    return open(path).read()\n',
   });
   const run = runCli(['check', '.', '--gpu', 'V100-32GB', '--format', 'sarif'], root);
@@ -72,7 +75,7 @@ describe('trainlens check --format sarif', () => {
     }));
     expect(actual).toEqual(expected);
     expect(actual.map((r: { ruleId: string; uri: string }) => `${r.ruleId} ${r.uri}`)).toEqual(
-      expect.arrayContaining(['TL001 train/llama.py', 'TL005 train/llama.py', 'TL004 train/bad_directive.py']),
+      expect.arrayContaining(['TL001 train/llama.py', 'TL005 train/llama.py', 'TL004 train/bad_directive.py', 'DS003 configs/ds_broken.json', 'DS008 configs/ds_broken.json', 'AC002 configs/accelerate.yaml']),
     );
   });
 
