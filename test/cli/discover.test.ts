@@ -22,6 +22,7 @@ describe('discoverFiles', () => {
       '.venv/lib/site.py': 'x = 1\n',
       'node_modules/pkg/setup.py': 'x = 1\n',
       'src/__pycache__/m.py': 'x = 1\n',
+      '.github/scripts/release.py': 'x = 1\n',
       'src/models/llama.py': 'x = 1\n',
     });
     expect(found(root, ['.'])).toEqual({ files: ['configs/ds_zero2.json', 'src/models/llama.py', 'train.py'], problems: [] });
@@ -63,6 +64,11 @@ describe('discoverFiles', () => {
     const missing = found(root, ['nope.py', 'zz/**/*.py', 'a/x.py']);
     expect(missing.files).toEqual(['a/x.py']);
     expect(missing.problems).toEqual(['nope.py: no such file or folder', 'zz/**/*.py: no training script or config matches']);
+  });
+
+  it('walks a hidden folder that is named, though it skips hidden folders inside a walk', () => {
+    const root = makeTree({ '.jobs/train.py': 'x = 1\n', '.jobs/.old/train.py': 'x = 1\n' });
+    expect(found(root, ['.jobs']).files).toEqual(['.jobs/train.py']);
   });
 
   it('takes a named file whatever its kind, once', () => {

@@ -2,8 +2,8 @@
  * Finds the training scripts and configs named by files, folders and globs, for
  * `trainlens check` over a tree and the editor's workspace view. Folders are walked skipping what
  * `.trainlensignore` files exclude (gitignore syntax; read in each folder walked and in the folders
- * between the working directory and the walk's start, deeper files overriding shallower ones) and
- * folders that never hold a user's scripts (.git, node_modules, virtual environments, caches).
+ * between the working directory and the walk's start, deeper files overriding shallower ones),
+ * hidden folders, and folders that never hold a user's scripts (node_modules, virtual environments).
  * Bounded: symlinked folders are not followed (no cycles, no leaving the tree), and the walk stops
  * after `maxFiles` files or `maxEntries` directory entries, saying so.
  */
@@ -16,10 +16,8 @@ import { isTrainerYaml } from '../analysis/yaml-job';
 
 export const IGNORE_FILE = '.trainlensignore';
 
-const SKIPPED_DIRS = new Set([
-  '.git', '.hg', '.svn', 'node_modules', '__pycache__', '.venv', 'venv', '.tox', '.nox', '.mypy_cache',
-  '.pytest_cache', '.ruff_cache', 'site-packages', '.ipynb_checkpoints', 'wandb', 'mlruns',
-]);
+/** Besides these, hidden folders (`.git`, `.venv`, `.github`...) are skipped, as ripgrep and fd do. */
+const SKIPPED_DIRS = new Set(['node_modules', '__pycache__', 'venv', 'site-packages', 'wandb', 'mlruns']);
 
 /** Keys only a DeepSpeed config has at its top level (DeepSpeed's runtime/config.py). */
 const DEEPSPEED_KEYS = /"(zero_optimization|train_micro_batch_size_per_gpu|train_batch_size|zero_allow_untested_optimizer)"\s*:/;
@@ -121,7 +119,7 @@ class Walker {
         }
         const path = join(dir, entry.name);
         const isDir = entry.isDirectory();
-        if (isDir && SKIPPED_DIRS.has(entry.name)) continue;
+        if (isDir && (SKIPPED_DIRS.has(entry.name) || entry.name.startsWith('.'))) continue;
         if (this.ignored(anchor, path, isDir)) continue;
         if (isDir) pending.push(path);
         else if ((entry.isFile() || (entry.isSymbolicLink() && kindOf(path) === 'file')) && accept(path) && isCandidate(path)) {
