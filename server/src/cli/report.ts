@@ -4,6 +4,7 @@
  */
 import { countParams } from '../../../estimator/src';
 import type { Analysis } from '../analysis/types';
+import { simulationsOf } from '../render/simulations';
 import { fitOf } from '../workspace/summary';
 
 export const REPORT_VERSION = 1;
@@ -53,6 +54,7 @@ export function jsonReport(analysis: Analysis): Record<string, unknown> {
       compute: estimate.compute ?? null,
     },
     assumptions: analysis.assumptions,
+    simulations: simulationsOf(analysis) ?? null,
     findings: analysis.findings.map(({ code, severity, message, range }) => ({ code, severity, message, range })),
     fixes: analysis.fixes.map(({ id, title, saves_bytes, total_after_bytes, fits_after }) => ({ id, title, saves_bytes, total_after_bytes, fits_after })),
   };

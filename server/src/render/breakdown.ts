@@ -6,6 +6,7 @@ import { DEFAULT_UTILIZATION, UTILIZATION_SOURCE } from '../../../estimator/src/
 import type { Estimate, MemoryComponent, TrainingJob } from '../../../estimator/src/types';
 import { bulletList, code, escapeMarkdown, table } from './markdown';
 import { provenanceLine, unknownValueLines } from './provenance';
+import { simulationLines } from './simulations';
 import { count, duration, flops, gib, whole } from './units';
 
 const COMPONENT_ROWS: [MemoryComponent, string][] = [
@@ -29,6 +30,8 @@ export function breakdownMarkdown(analysis: Analysis, anchor?: HoverAnchor): str
     if (perLayer) sections.push(perLayer);
     const compute = computeLine(analysis.estimate, analysis);
     if (compute) sections.push(compute);
+    const sims = simulationLines(analysis);
+    if (sims) sections.push(sims);
   } else {
     sections.push('No memory estimate: TrainLens could not work out the training job in this file.');
     const unknown = unknownValueLines(analysis);
@@ -85,9 +88,9 @@ function memoryTable(estimate: Estimate, analysis: Analysis): string {
   return table(['Memory per GPU', 'Size'], rows);
 }
 
-/** Fit is judged on what the device shows (device_used) when the estimator gives it, else on the total. */
+/** Fit is judged on the larger of the component total and what the step timeline says the device shows. */
 function fitsCell(estimate: Estimate): string {
-  const margin = Math.abs(estimate.capacity_bytes - (estimate.per_gpu.device_used ?? estimate.per_gpu.total));
+  const margin = Math.abs(estimate.capacity_bytes - Math.max(estimate.per_gpu.total, estimate.per_gpu.device_used ?? 0));
   return estimate.fits ? `✓ yes, ${gib(margin)} free` : `✗ no, ${gib(margin)} over`;
 }
 
