@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { interpretDeepSpeedConfig, ZERO_DEFAULTS, type JsonValue } from '../../server/src/deepspeed/interpret';
+import { deepSpeedSummaryMarkdown } from '../../server/src/deepspeed/summary';
 
 /** Fixtures modelled on the three widely copied configs in ../shared/reference/seed-ds-configs/. */
 const CONFIGS = join(__dirname, '..', 'fixtures', 'configs');
@@ -86,5 +87,19 @@ describe('interpretDeepSpeedConfig', () => {
     expect(interpretDeepSpeedConfig(fixture('zero2_fp16_loss_scale.json'))).toMatchObject({ zero: { stage: 2, offload_optimizer: 'none' }, optimizer: 'AdamW', problems: [] });
     const z3 = interpretDeepSpeedConfig(fixture('zero3_offload.json'));
     expect(z3).toMatchObject({ zero: { stage: 3, offload_optimizer: 'cpu', offload_param: 'cpu', stage3_max_live_parameters: 5e8 }, train_batch_size: 'auto', gradient_clipping: 'auto', problems: [] });
+  });
+});
+
+describe('deepSpeedSummaryMarkdown', () => {
+  it('says what was read, in the estimate\'s terms, and what was not', () => {
+    const md = deepSpeedSummaryMarkdown('ds_config.json', interpretDeepSpeedConfig(fixture('zero3_offload.json')));
+    expect(md).toContain('**DeepSpeed config** `ds_config.json`');
+    expect(md).toContain('- ZeRO stage 3, offloading optimizer states to cpu and parameters to cpu');
+    expect(md).toContain('- fp16/bf16: "auto" (from TrainingArguments)');
+    expect(md).toContain('- micro-batch per GPU "auto", gradient accumulation "auto", train batch size "auto"');
+    const bad = deepSpeedSummaryMarkdown('x.json', interpretDeepSpeedConfig({ zero_optimization: { stage: 7 }, fp16: { enabled: true } }));
+    expect(bad).toContain('- ZeRO stage 0');
+    expect(bad).toContain('- fp16 with fp32 master weights');
+    expect(bad).toMatch(/Not understood:\n\n- zero\\_optimization.stage: expected 0, 1, 2 or 3, got 7/);
   });
 });

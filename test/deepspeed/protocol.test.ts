@@ -26,6 +26,8 @@ describe('diagnostics on the exact key or value, one per code', () => {
     expect(broken[0].d.range.start.line).toBe(2);
     const comments = withCode(await diagnose('commented.json'), 'DS002', textOf('commented.json')).map((c) => c.covers);
     expect(comments).toEqual(['// stage 2 shards gradients too', '/* no offload */']);
+    // Used only by a bare deepspeed.initialize (hjson): the comment is fine.
+    expect(await diagnose('workspace/ds_hjson.json')).toEqual([]);
   });
 
   it('DS003 duplicate key, DS004 wrong type, DS012 "auto" nobody fills, DS015 partial offload, DS016 max_grad_norm', async () => {

@@ -77,7 +77,8 @@ export class DeepSpeedAnalyzer {
       job: primary?.job ?? null,
       gpu: primary?.gpu ?? ctx.gpu,
       estimate: byJob.estimate ?? null,
-      findings: [...structural.findings, ...byJob.findings],
+      // Comments only break json.load (HF, accelerate): configs used by bare deepspeed.initialize alone may have them.
+      findings: [...structural.findings.filter((f) => f.code !== 'DS002' || !refs.length || refs.some((r) => r.via !== 'deepspeed')), ...byJob.findings],
       fixes: byJob.fixes,
       editFixes: titled([...structural.editFixes, ...byJob.editFixes], byJob.fixes),
       assumptions,
