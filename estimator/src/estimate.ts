@@ -19,7 +19,7 @@ import { countParams } from './params';
 import { precisionPlan } from './precision';
 import { shardMemory } from './sharding';
 import { stepParts } from './sim/step-parts';
-import { replayStep } from './sim/timeline';
+import { replayStepMemo } from './sim/timeline';
 import type { Estimate, Gpu, TrainingJob } from './types';
 
 export function estimate(job: TrainingJob, gpu: Gpu): Estimate {
@@ -36,7 +36,7 @@ export function estimate(job: TrainingJob, gpu: Gpu): Estimate {
   const other = CUDA_CONTEXT_BYTES + reserve + buffers + gpuShare.buffers;
   const total = weights + gradients + optimizer_states + activations + autocast_weight_copies + other;
   // the step replayed through the caching-allocator model gives the peaks PyTorch reports and when they happen
-  const timeline = replayStep(stepParts({ job, plan, state, act, share: gpuShare, model_buffers: buffers }), gpu.memory_bytes - CUDA_CONTEXT_BYTES);
+  const timeline = replayStepMemo(stepParts({ job, plan, state, act, share: gpuShare, model_buffers: buffers }), gpu.memory_bytes - CUDA_CONTEXT_BYTES);
   const notes: string[] = [
     'Activations: op-level count of tensors saved for backward (Hugging Face eager layer code), plus logits and the loss/recompute peak.',
     `Other: CUDA context ${CUDA_CONTEXT_BYTES / 2 ** 20} MiB (assumed), allocator reserve ${ALLOCATOR_RESERVE_FRACTION * 100}% of tensor bytes (assumed).`,

@@ -112,7 +112,7 @@ export function tiledAttention(q: Float32Array, k: Float32Array, v: Float32Array
 }
 
 /** Sequence length and tile sizes of the numerical run: small enough to take a few milliseconds. */
-const CHECK_SEQ = 128;
+const CHECK_SEQ = 64;
 
 /** max |tiled − standard| on seeded N(0, 1) Q, K, V of n × d, with Algorithm 1's blocks capped to fit n. */
 export function flashNumericalCheck(n: number, d: number, br: number, bc: number, seed = 7): number {

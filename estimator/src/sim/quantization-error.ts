@@ -57,8 +57,8 @@ export const NF4_LEVELS = [
 const STD = 0.02;
 const OUTLIER_SCALE = 20;
 const OUTLIER_EVERY = 1000;
-/** Rows of the sample: enough for stable figures, few enough to run in milliseconds. */
-const SAMPLE_ROWS = 32;
+/** Elements of the sample (rows of the hidden width): enough for stable figures, few enough for milliseconds. */
+const SAMPLE_ELEMENTS = 65536;
 
 /** Seeded N(0, std²) rows × cols with every OUTLIER_EVERY-th input column (at least one) scaled ×20. */
 export function syntheticWeights(rows: number, cols: number, seed = 11): Float64Array {
@@ -90,7 +90,10 @@ function symmetric(w: Float64Array, out: Float64Array, from: number, to: number,
 function asymmetric(w: Float64Array, out: Float64Array, from: number, to: number, levels: number): void {
   let lo = Infinity;
   let hi = -Infinity;
-  for (let i = from; i < to; i++) [lo, hi] = [Math.min(lo, w[i]), Math.max(hi, w[i])];
+  for (let i = from; i < to; i++) {
+    lo = Math.min(lo, w[i]);
+    hi = Math.max(hi, w[i]);
+  }
   const scale = (hi - lo) / levels || 1;
   const zero = Math.round(-lo / scale);
   for (let i = from; i < to; i++) out[i] = (Math.max(0, Math.min(levels, Math.round(w[i] / scale) + zero)) - zero) * scale;
@@ -102,56 +105,65 @@ function absmax(w: Float64Array, from = 0, to = w.length): number {
   return m;
 }
 
+/** The p-quantile of |w| (p near 1): the smallest of the ⌈(1 − p)·n⌉ largest magnitudes, kept in a sorted list. */
 function percentile(w: Float64Array, p: number): number {
-  const a = Float64Array.from(w, Math.abs).sort();
-  return a[Math.min(a.length - 1, Math.floor(p * a.length))];
+  const k = Math.max(1, Math.ceil((1 - p) * w.length));
+  const top: number[] = [];
+  for (const x of w) {
+    const a = Math.abs(x);
+    if (top.length === k && a <= top[0]) continue;
+    let i = 0;
+    while (i < top.length && top[i] < a) i++;
+    top.splice(i, 0, a);
+    if (top.length > k) top.shift();
+  }
+  return top[0];
 }
 
-/** TensorRT entropy calibration threshold for |w| (see the module comment). */
+/**
+ * TensorRT entropy calibration threshold for |w| (see the module comment). For each candidate i, KL(P‖Q) is
+ * computed from prefix sums: P is the histogram up to bin i with the tail folded into bin i − 1; Q spreads each of
+ * the `levels` merged bins evenly over its non-empty source bins; a bin Q leaves empty while P does not is smoothed
+ * to 1e-10 rather than infinite.
+ */
 export function klThreshold(w: Float64Array, bins = 2048, levels = 128): number {
   const max = absmax(w);
-  const width = max / bins;
+  const width = max / bins || 1;
   const hist = new Float64Array(bins);
   for (const x of w) hist[Math.min(bins - 1, Math.floor(Math.abs(x) / width))]++;
-  // tail[i]: mass at or beyond bin i, folded into the last reference bin
-  const tail = new Float64Array(bins + 1);
-  for (let j = bins - 1; j >= 0; j--) tail[j] = tail[j + 1] + hist[j];
+  const H = new Float64Array(bins + 1);
+  const NZ = new Float64Array(bins + 1);
+  const PLOGP = new Float64Array(bins + 1);
+  for (let j = 0; j < bins; j++) {
+    H[j + 1] = H[j] + hist[j];
+    NZ[j + 1] = NZ[j] + (hist[j] > 0 ? 1 : 0);
+    PLOGP[j + 1] = PLOGP[j] + (hist[j] > 0 ? hist[j] * Math.log(hist[j]) : 0);
+  }
+  const n = H[bins];
   let best = bins;
   let bestKl = Infinity;
   for (let i = levels; i <= bins; i++) {
-    const p = hist.slice(0, i);
-    p[i - 1] = tail[i - 1];
-    // merge the i reference bins into `levels` quantized bins, spread each back over its non-empty source bins
-    const q = new Float64Array(i);
+    const tail = n - H[i - 1];
+    const last = hist[i - 1];
+    const qs = H[i];
+    const plogp = PLOGP[i - 1] + (tail > 0 ? tail * Math.log(tail) : 0);
+    let plogq = 0;
     const per = i / levels;
     for (let k = 0; k < levels; k++) {
-      const [a, b] = [Math.floor(k * per), k === levels - 1 ? i : Math.floor((k + 1) * per)];
-      let sum = 0;
-      let nonzero = 0;
-      for (let j = a; j < b; j++) {
-        sum += hist[j];
-        if (hist[j] > 0) nonzero++;
-      }
-      for (let j = a; j < b; j++) q[j] = hist[j] > 0 ? sum / nonzero : 0;
+      const a = Math.floor(k * per);
+      const b = k === levels - 1 ? i : Math.floor((k + 1) * per);
+      const nz = NZ[b] - NZ[a];
+      if (nz === 0) continue;
+      const sum = H[b] - H[a];
+      // P's mass on this group's non-empty bins (the last bin carries the folded tail)
+      const mass = k === levels - 1 && last > 0 ? sum - last + tail : sum;
+      plogq += mass * Math.log(sum / nz / qs);
     }
-    const kl = klDivergence(p, q);
+    if (last === 0 && tail > 0) plogq += tail * Math.log(1e-10);
+    const kl = (plogp - n * Math.log(n) - plogq) / n;
     if (kl < bestKl) [bestKl, best] = [kl, i];
   }
   return (best + 0.5) * width;
-}
-
-function klDivergence(p: Float64Array, q: Float64Array): number {
-  let ps = 0;
-  let qs = 0;
-  for (let i = 0; i < p.length; i++) [ps, qs] = [ps + p[i], qs + q[i]];
-  let kl = 0;
-  for (let i = 0; i < p.length; i++) {
-    if (p[i] === 0) continue;
-    // a reference bin the quantized distribution leaves empty: smoothed rather than infinite, as TensorRT does
-    const qi = q[i] > 0 ? q[i] / qs : 1e-10;
-    kl += (p[i] / ps) * Math.log(p[i] / ps / qi);
-  }
-  return kl;
 }
 
 /** NF4: each block scaled by its absmax onto the nearest of the 16 levels; `constants` maps the block absmaxes. */
@@ -163,9 +175,14 @@ function nf4(w: Float64Array, out: Float64Array, block: number, constants: (c: F
   for (let b = 0; b < blocks; b++) {
     for (let i = b * block; i < Math.min(w.length, (b + 1) * block); i++) {
       const x = c[b] > 0 ? w[i] / c[b] : 0;
-      let nearest = NF4_LEVELS[0];
-      for (const l of NF4_LEVELS) if (Math.abs(l - x) < Math.abs(nearest - x)) nearest = l;
-      out[i] = nearest * stored[b];
+      let lo = 0;
+      let hi = NF4_LEVELS.length - 1;
+      while (hi - lo > 1) {
+        const mid = (lo + hi) >> 1;
+        if (x < NF4_LEVELS[mid]) hi = mid;
+        else lo = mid;
+      }
+      out[i] = (x - NF4_LEVELS[lo] <= NF4_LEVELS[hi] - x ? NF4_LEVELS[lo] : NF4_LEVELS[hi]) * stored[b];
     }
   }
 }
@@ -216,11 +233,12 @@ export function jobScheme(q: QuantizationConfig): QuantScheme | undefined {
 /** The comparison on a sample of the job's hidden-width rows. */
 export function quantizationSim(job: TrainingJob): QuantizationSim {
   const cols = job.model.hidden_size;
+  const rows = Math.max(4, Math.floor(SAMPLE_ELEMENTS / cols));
   const scheme = job.quantization && jobScheme(job.quantization);
   return {
-    rows: SAMPLE_ROWS,
+    rows,
     cols,
     ...(scheme ? { job_scheme: scheme } : {}),
-    schemes: quantizationErrors(SAMPLE_ROWS, cols),
+    schemes: quantizationErrors(rows, cols),
   };
 }

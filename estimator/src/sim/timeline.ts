@@ -237,3 +237,23 @@ function addGrads(r: Replay, p: StepParts, L: number, layerGrad: number): void {
   r.add('grads embed', 'gradients', p.other_grads - p.other_grads / 2);
   for (let i = 0; i < L; i++) r.add(`grads ${i}`, 'gradients', layerGrad, p.tensors_per_layer);
 }
+
+const MEMO_SIZE = 32;
+const memo = new Map<string, StepTimeline>();
+
+/**
+ * replayStep with the last results kept: an editor re-estimates the same job on every keystroke and hover, and the
+ * replay is a pure function of its parts. Callers must not mutate the result.
+ */
+export function replayStepMemo(p: StepParts, limit = Infinity): StepTimeline {
+  const key = JSON.stringify([p, limit]);
+  let t = memo.get(key);
+  if (t) {
+    memo.delete(key);
+  } else {
+    t = replayStep(p, limit);
+    if (memo.size >= MEMO_SIZE) memo.delete(memo.keys().next().value!);
+  }
+  memo.set(key, t);
+  return t;
+}
