@@ -1,6 +1,6 @@
 /**
  * The accuracy report, docs/accuracy.md: every calibration case (memory measured from real PyTorch training
- * steps, ../shared/calibration) with estimate, measurement and error per component, then the published
+ * steps, test/fixtures/calibration) with estimate, measurement and error per component, then the published
  * figures the estimator is checked against (scripts/published.ts). `npm run accuracy` writes it
  * (scripts/write-accuracy.mjs); test/estimator/accuracy.test.ts fails when the file differs from this output.
  */
@@ -156,7 +156,7 @@ export function accuracyMarkdown(cases: Case[], checks: PublishedCheck[] = PUBLI
     '',
     '## Calibration: memory of real PyTorch training steps',
     '',
-    `${cases.length} cases from \`../shared/calibration/measured.json\` (see its README for how they were measured:`,
+    `${cases.length} cases from \`test/fixtures/calibration/measured.json\` (see its README for how they were measured:`,
     'Hugging Face eager GPT-2 and LLaMA layer code, one training step, tensors counted directly). No CUDA',
     'context or allocator overhead is measured there, so `other` is not compared.',
     '',

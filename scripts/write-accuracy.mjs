@@ -1,7 +1,7 @@
 /**
  * `npm run accuracy`: writes docs/accuracy.md from scripts/accuracy.ts. esbuild bundles the TypeScript
  * generator (and the estimator it runs) into a temporary CommonJS file, which is loaded and then removed.
- * The calibration cases are read from TRAINLENS_CALIBRATION or ../shared/calibration/measured.json.
+ * The calibration cases are read from TRAINLENS_CALIBRATION or test/fixtures/calibration/measured.json.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const calibration = process.env.TRAINLENS_CALIBRATION ?? join(root, '..', 'shared', 'calibration', 'measured.json');
+const calibration = process.env.TRAINLENS_CALIBRATION ?? join(root, 'test', 'fixtures', 'calibration', 'measured.json');
 if (!existsSync(calibration)) {
   console.error(`accuracy: no calibration data at ${calibration} (set TRAINLENS_CALIBRATION)`);
   process.exit(1);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { interpretDeepSpeedConfig, ZERO_DEFAULTS, type JsonValue } from '../../server/src/deepspeed/interpret';
 import { deepSpeedSummaryMarkdown } from '../../server/src/deepspeed/summary';
 
-/** Fixtures modelled on the three widely copied configs in ../shared/reference/seed-ds-configs/. */
+/** Fixtures modelled on the three widely copied configs in test/fixtures/seed-ds-configs/. */
 const CONFIGS = join(__dirname, '..', 'fixtures', 'configs');
 const fixture = (name: string): JsonValue => JSON.parse(readFileSync(join(CONFIGS, name), 'utf8')) as JsonValue;
 

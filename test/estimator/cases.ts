@@ -1,5 +1,6 @@
-/** Builds TrainingJobs from the calibration cases in /work/shared/calibration/measured.json. */
+/** Builds TrainingJobs from the calibration cases in test/fixtures/calibration/measured.json. */
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Gpu, ModelArch, TrainingJob } from '../../estimator/src/types';
 
 export interface Case {
@@ -24,10 +25,11 @@ export interface Case {
   };
 }
 
-export const CALIBRATION = process.env.TRAINLENS_CALIBRATION ?? '/work/shared/calibration/measured.json';
+export const CALIBRATION = process.env.TRAINLENS_CALIBRATION ?? resolve(__dirname, '../fixtures/calibration/measured.json');
 
 export function loadCases(): Case[] {
-  return existsSync(CALIBRATION) ? (JSON.parse(readFileSync(CALIBRATION, 'utf8')) as Case[]) : [];
+  if (!existsSync(CALIBRATION)) throw new Error(`calibration data not found at ${CALIBRATION}`);
+  return JSON.parse(readFileSync(CALIBRATION, 'utf8')) as Case[];
 }
 
 export function archOf(c: Case): ModelArch {

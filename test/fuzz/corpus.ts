@@ -1,19 +1,16 @@
 /**
  * Inputs for the fuzz and property tests: every fixture script and config the project has
- * (examples/, test fixtures, ../shared/calibration/scripts, ../shared/reference/seed-ds-configs),
+ * (examples/ and test/fixtures/, which holds the calibration scripts and the seed DeepSpeed configs),
  * and how many cases each property runs: a few hundred in CI, more with TRAINLENS_FUZZ_RUNS=N.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
-const SHARED = resolve(ROOT, '../shared');
 
 const FOLDERS = [
   join(ROOT, 'examples'),
   join(ROOT, 'test', 'fixtures'),
-  join(SHARED, 'calibration', 'scripts'),
-  join(SHARED, 'reference', 'seed-ds-configs'),
 ];
 
 export interface CorpusFile { name: string; text: string; language: 'python' | 'json' }

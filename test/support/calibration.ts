@@ -1,12 +1,12 @@
 /**
- * The calibration cases of ../shared/calibration (memory measured from real PyTorch training
+ * The calibration cases of test/fixtures/calibration (memory measured from real PyTorch training
  * steps) and the TrainingJob each one describes, for the estimator and extraction tests.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ModelArch, Optimizer, Precision, TrainingJob } from '../../estimator/src/types';
 
-export const CALIBRATION_DIR = resolve(__dirname, '../../../shared/calibration');
+export const CALIBRATION_DIR = resolve(__dirname, '../fixtures/calibration');
 
 export interface CalibrationCase {
   case_id: string;
