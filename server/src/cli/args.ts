@@ -8,6 +8,8 @@ export interface CliOptions {
   files: string[];
   gpu?: string;
   gpus?: number;
+  /** A whole launch command for the script (--command). */
+  launch?: string;
   format: 'text' | 'json' | 'sarif';
 }
 
@@ -16,17 +18,20 @@ export const USAGE = `Usage:
       Estimate each training script; exit 1 if any job does not fit, 0 if all fit.
       PATH is a file, a folder (its Python files and DeepSpeed JSON configs, minus what
       .trainlensignore files exclude) or a quoted glob such as 'train/**/*.py'.
-  trainlens explain FILE [--gpu ID] [--gpus N] [--json]
+  trainlens explain FILE [--gpu ID] [--gpus N] [--command CMD] [--json]
       The job TrainLens understood, where each value came from, and the memory breakdown.
-  trainlens lsp --stdio
-      Run the language server over stdio (for editors other than VS Code).
-  trainlens plan FILE [--gpu ID] [--gpus N] [--json]
+  trainlens plan FILE [--gpu ID] [--gpus N] [--command CMD] [--json]
       The fastest changes that make the job fit (exact ones first, then LoRA/QLoRA, then
       shorter sequences), each with its memory per GPU and step time; exit 1 if none fits.
+  trainlens lsp --stdio
+      Run the language server over stdio (for editors other than VS Code).
 
 Options:
   --gpu ID       GPU type (default A100-80GB): ${GPU_IDS.join(', ')}
   --gpus N       number of data-parallel GPUs (default 1)
+  --command CMD  the whole launch command of the script (e.g. "torchrun --nproc_per_node 4 train.py
+                 --per_device_train_batch_size 4"): its launcher flags and script arguments apply,
+                 instead of the launchers found in the workspace's shell scripts
   --format F     text (default), json, or sarif (SARIF 2.1.0, for code scanning);
                  --json is short for --format json
 
@@ -67,6 +72,12 @@ export function parseArgs(argv: string[]): CliOptions {
         if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(`--format must be text, json or sarif, got "${f}"`);
         if (f === 'sarif' && command !== 'check') throw new UsageError('--format sarif applies to "trainlens check" only');
         options.format = f;
+        break;
+      }
+      case '--command': {
+        const launch = value();
+        if (!/\S+\.py\b/.test(launch)) throw new UsageError('--command needs a whole launch command naming the script, e.g. "torchrun --nproc_per_node 4 train.py --per_device_train_batch_size 4"');
+        options.launch = launch;
         break;
       }
       case '--json':

@@ -50,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
 
   const analyzer = await createAnalyzer();
   const files = createWorkspaceFiles([cwd]);
-  const settings = { gpu: options.gpu ?? 'A100-80GB', gpus: options.gpus ?? 1 };
+  const settings = { gpu: options.gpu ?? 'A100-80GB', gpus: options.gpus ?? 1, ...(options.launch ? { command: options.launch } : {}) };
   if (options.command === 'plan') return plan(analyzer, found.files[0], cwd, settings, files, options.format === 'json');
   const analyses: Analysis[] = [];
   const names: string[] = [];
