@@ -4,6 +4,7 @@ import { WorkspaceSummaryRequest } from '../../server/src/lsp/protocol';
 import { registerFirstRunCommands } from './firstRun';
 import { ServerController } from './serverController';
 import { MemoryStatusBar } from './statusBar';
+import { registerTimelineCommand } from './timelineView';
 import { WorkspaceView } from './workspaceView';
 
 let controller: ServerController | undefined;
@@ -19,6 +20,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     statusBar,
     view,
     ...registerFirstRunCommands(context),
+    registerTimelineCommand((type, params) => server.requestWith(type, params)),
     commands.registerCommand('trainlens.restartServer', async () => {
       await server.restart();
       view.refresh();

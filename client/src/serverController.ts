@@ -3,7 +3,7 @@
  * at most one more waits), and reports a failed start in the TrainLens output instead of looping.
  */
 import { window, type ExtensionContext, type LogOutputChannel } from 'vscode';
-import type { LanguageClient, RequestType0 } from 'vscode-languageclient/node';
+import type { LanguageClient, RequestType, RequestType0 } from 'vscode-languageclient/node';
 import { StatusNotification } from '../../server/src/lsp/protocol';
 import { createLanguageClient } from './languageClient';
 import type { MemoryStatusBar } from './statusBar';
@@ -44,6 +44,13 @@ export class ServerController {
     await this.lifecycle;
     if (!this.client?.isRunning()) throw new Error('the TrainLens server is not running (see the TrainLens output)');
     return this.client.sendRequest(type);
+  }
+
+  /** The same for a request with parameters. */
+  async requestWith<P, R>(type: RequestType<P, R, void>, params: P): Promise<R> {
+    await this.lifecycle;
+    if (!this.client?.isRunning()) throw new Error('the TrainLens server is not running (see the TrainLens output)');
+    return this.client.sendRequest(type, params);
   }
 
   stop(): Promise<void> {

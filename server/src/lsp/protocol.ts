@@ -2,6 +2,7 @@
  * TrainLens's own messages on top of LSP, declared once for the server and the client.
  */
 import { NotificationType, RequestType, RequestType0, type WorkspaceEdit } from 'vscode-languageserver-protocol';
+import type { MemoryBreakdown, StepTimeline } from '../../../estimator/src/types';
 import type { FileSummary } from '../workspace/summary';
 
 /** The per-GPU memory estimate of one document, for the editor's status bar. */
@@ -63,3 +64,32 @@ export interface PlanResponse {
 }
 
 export const PlanRequest = new RequestType<PlanParams, PlanResponse, void>('trainlens/plan');
+
+/** Client → server, for "TrainLens: Show memory timeline": the step timeline of an open document. */
+export interface TimelineParams {
+  uri: string;
+}
+
+/** A quick fix with the job's timeline after it (null when the fix also edits other files). */
+export interface TimelineFix {
+  id: string;
+  title: string;
+  total_after_bytes: number;
+  fits_after: boolean;
+  timeline: StepTimeline | null;
+}
+
+export interface TimelineResult {
+  uri: string;
+  gpu: string;
+  gpus: number;
+  capacity_bytes: number;
+  model: string | null;
+  /** null when the document has no training job to replay (then `message` says why). */
+  timeline: StepTimeline | null;
+  breakdown: MemoryBreakdown | null;
+  fixes: TimelineFix[];
+  message?: string;
+}
+
+export const TimelineRequest = new RequestType<TimelineParams, TimelineResult, void>('trainlens/timeline');

@@ -20,9 +20,10 @@ import { quickFixes } from './codeActions';
 import { configCompletions, configHover, withWorkspaceFiles, workspaceFilesOf } from './configFeatures';
 import { DocumentSettings } from './documentSettings';
 import { hoverAt } from './hover';
-import { PlanRequest, WorkspaceSummaryRequest } from './protocol';
+import { PlanRequest, TimelineRequest, WorkspaceSummaryRequest } from './protocol';
 import { planResponse } from './plans';
 import { SETTINGS_SECTION, toAnalysisSettings } from './settings';
+import { timelineResponse } from './timeline';
 import { Validation } from './validation';
 import { workspaceSummary } from './workspaceSummary';
 
@@ -100,6 +101,13 @@ export class TrainLensServer {
       if (!document || !('plan' in analyzer)) return { gpu: params.gpu ?? '', gpus: params.gpus ?? 1, before_bytes: null, capacity_bytes: 0, plans: [], message: 'The document is not open, or this server cannot plan.' };
       const versioned = this.clientCapabilities.workspace?.workspaceEdit?.documentChanges === true;
       return planResponse(analyzer as Pick<Analyzer, 'plan'>, document, params, toAnalysisSettings(await this.settings.get(params.uri)), this.files, versioned);
+    });
+    connection.onRequest(TimelineRequest, async ({ uri }) => {
+      const result = await this.analysisOf(uri);
+      const analyzer = await this.analyzer;
+      const settings = toAnalysisSettings(await this.settings.get(uri), uri);
+      const reanalyse = (text: string) => analyzer.analyze({ uri, text, version: -1 }, settings, this.files);
+      return timelineResponse(uri, result?.analysis, this.documents.get(uri)?.getText(), reanalyse);
     });
     connection.onRequest(WorkspaceSummaryRequest, (token) =>
       workspaceSummary(this.folders, {
