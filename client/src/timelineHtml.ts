@@ -65,11 +65,11 @@ function axes(t: StepTimeline, s: Scale, top: number): string {
     const y = s.y(v * GIB).toFixed(1);
     ticks.push(`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y}" y2="${y}" class="grid"/><text x="${PAD.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${v} GiB</text>`);
   }
-  // label where each phase of the step begins
+  // label where the forward, the backward and the optimizer step begin (start, loss and zero_grad are one point each)
   const starts = new Map<string, number>();
   t.series.forEach((p, i) => {
     const phase = p.at.split(':')[0];
-    if (!starts.has(phase)) starts.set(phase, i);
+    if (['forward', 'backward', 'optimizer'].includes(phase) && !starts.has(phase)) starts.set(phase, i);
   });
   for (const [phase, i] of starts) ticks.push(`<text x="${s.x(i).toFixed(1)}" y="${H - PAD.bottom + 16}" text-anchor="middle">${escapeHtml(phase)}</text>`);
   return ticks.join('');
@@ -93,7 +93,7 @@ function fixOverlay(f: TimelineFix, index: number, s: Scale): string {
   const t = f.timeline;
   const xs = t.series.map((_, i) => scaleFor(t.series.length, 1).x(i));
   const d = path(xs, t.series.map((p) => s.y(p.allocated_bytes)));
-  return `<g class="fix" data-fix="${index}" hidden><path d="${d}" class="after"/><text x="${W - PAD.right}" y="${PAD.top + 14}" text-anchor="end" class="after-label">after: ${escapeHtml(peakLabel(t))}</text></g>`;
+  return `<g class="fix" data-fix="${index}" style="display:none"><path d="${d}" class="after"/><text x="${W - PAD.right}" y="${PAD.top + 14}" text-anchor="end" class="after-label">after: ${escapeHtml(peakLabel(t))}</text></g>`;
 }
 
 function chart(r: TimelineResult, t: StepTimeline): string {
@@ -153,7 +153,7 @@ export function timelineHtml(r: TimelineResult, nonce: string, cspSource: string
   const t = r.timeline;
   if (!t || !r.breakdown) return `<!DOCTYPE html><html><head>${head}</head><body><p id="message">${escapeHtml(r.message ?? 'No timeline.')}</p></body></html>`;
   const legend = `<div class="legend">${COMPONENTS.map(([, label, colour]) => `<span><i style="background:${colour}"></i>${label}</span>`).join('')}<span>- - reserved</span></div>`;
-  const script = `<script nonce="${nonce}">const s=document.getElementById('fix');if(s)s.addEventListener('change',()=>{for(const g of document.querySelectorAll('g.fix'))g.hidden=g.dataset.fix!==s.value;});</script>`;
+  const script = `<script nonce="${nonce}">const s=document.getElementById('fix');if(s)s.addEventListener('change',()=>{for(const g of document.querySelectorAll('g.fix'))g.style.display=g.dataset.fix===s.value?'':'none';});</script>`;
   return [
     `<!DOCTYPE html><html><head>${head}<title>TrainLens memory timeline</title></head><body>`,
     `<h2>${escapeHtml(r.model ?? '')} on ${r.gpus} × ${escapeHtml(r.gpu)}: one training step</h2>`,
