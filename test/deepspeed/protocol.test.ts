@@ -252,4 +252,11 @@ describe('completion', () => {
     const micro = (await client.completion(uriOf(name), positionOf(text, ': 4', 2))) as CompletionItem[];
     expect(labels(micro)).toContain('"auto"');
   });
+
+  it('suggests DeepSpeed optimizer names but accepts any torch.optim class', async () => {
+    const text = '{\n  "train_micro_batch_size_per_gpu": 4,\n  "optimizer": {"type": "SGD"}\n}';
+    expect(await diagnose(name, text)).toEqual([]);
+    const items = (await client.completion(uriOf(name), positionOf(text, '"SGD"', 1))) as CompletionItem[];
+    expect(labels(items)).toEqual(expect.arrayContaining(['"AdamW"', '"Lion"']));
+  });
 });

@@ -35,7 +35,7 @@ export function completionsAt(location: Location, text: string, offset: number, 
 
 function valueCompletions(spec: KeySpec | undefined, range: Range, style: Style): ConfigCompletion[] {
   if (!spec) return [];
-  const values: JsonValue[] = spec.values ?? (spec.type === 'boolean' ? [true, false] : spec.default !== undefined ? [spec.default] : []);
+  const values: JsonValue[] = spec.values ?? spec.suggestions ?? (spec.type === 'boolean' ? [true, false] : spec.default !== undefined ? [spec.default] : []);
   const all = spec.hfAuto ? [...values, 'auto'] : values;
   return all.map((v) => ({
     label: style === 'json' ? formatValue(v) : written(v, style),

@@ -82,6 +82,7 @@ function facts(spec: KeySpec): string {
   const def = spec.defaultText ?? (spec.default !== undefined ? formatValue(spec.default) : undefined);
   if (def !== undefined) lines.push(`Default: ${code(def)}`);
   if (spec.values) lines.push(`Allowed: ${spec.values.map((v) => code(formatValue(v))).join(', ')}`);
+  else if (spec.suggestions) lines.push(`For example: ${spec.suggestions.map((v) => code(formatValue(v))).join(', ')}`);
   else if (spec.min !== undefined || spec.max !== undefined) lines.push(`Range: ${spec.min ?? '−∞'} … ${spec.max ?? '∞'}`);
   if (spec.hfAuto) lines.push('`"auto"`: filled by the Hugging Face Trainer / accelerate from the script’s arguments.');
   if (spec.aliasOf) lines.push(`Same field as ${code(spec.aliasOf)}.`);

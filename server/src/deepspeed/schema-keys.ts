@@ -108,7 +108,7 @@ const BF16: Record<string, KeySpec> = {
 };
 
 const OPTIMIZER: Record<string, KeySpec> = {
-  type: { type: 'string', doc: 'DeepSpeed optimizer name (case-insensitive) or a torch.optim class name. With offload_optimizer, Adam/AdamW/Adagrad/Lion run as DeepSpeed CPU implementations.', values: ['Adam', 'AdamW', 'Adagrad', 'Lamb', 'OneBitAdam', 'ZeroOneAdam', 'OneBitLamb', 'MuAdam', 'MuAdamW', 'MuSGD', 'Lion', 'Muon'], memory: true },
+  type: { type: 'string', doc: 'DeepSpeed optimizer name (case-insensitive) or a torch.optim class name. With offload_optimizer, Adam/AdamW/Adagrad/Lion run as DeepSpeed CPU implementations.', suggestions: ['Adam', 'AdamW', 'Adagrad', 'Lamb', 'OneBitAdam', 'ZeroOneAdam', 'OneBitLamb', 'MuAdam', 'MuAdamW', 'MuSGD', 'Lion', 'Muon'], memory: true },
   params: { type: 'object', doc: 'Constructor arguments of the optimizer (lr, betas, eps, weight_decay, ...). Hugging Face fills "auto" from TrainingArguments.' },
 };
 

@@ -21,6 +21,8 @@ export interface KeySpec {
   defaultText?: string;
   /** The only values allowed (an enum). */
   values?: JsonValue[];
+  /** Values completion offers where others are allowed too (optimizer.type also takes any torch.optim class). */
+  suggestions?: JsonValue[];
   min?: number;
   max?: number;
   /** Hugging Face fills `"auto"` here (transformers integrations/deepspeed.py, accelerate). */
