@@ -113,7 +113,7 @@ const OPTIMIZER: Record<string, KeySpec> = {
 };
 
 const SCHEDULER: Record<string, KeySpec> = {
-  type: { type: 'string', doc: 'DeepSpeed LR scheduler.', values: ['LRRangeTest', 'OneCycle', 'WarmupLR', 'WarmupDecayLR', 'WarmupCosineLR'] },
+  type: { type: 'string', doc: 'DeepSpeed LR scheduler, or a torch.optim.lr_scheduler class name.', suggestions: ['LRRangeTest', 'OneCycle', 'WarmupLR', 'WarmupDecayLR', 'WarmupCosineLR'] },
   params: { type: 'object', doc: 'Scheduler arguments (warmup_min_lr, warmup_max_lr, warmup_num_steps, total_num_steps, ...). Hugging Face fills "auto".' },
 };
 
