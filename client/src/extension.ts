@@ -2,6 +2,7 @@
 import { commands, window, workspace, type ExtensionContext } from 'vscode';
 import { WorkspaceSummaryRequest } from '../../server/src/lsp/protocol';
 import { registerFirstRunCommands } from './firstRun';
+import { registerFitCommand } from './fitJob';
 import { ServerController } from './serverController';
 import { MemoryStatusBar } from './statusBar';
 import { registerTimelineCommand } from './timelineView';
@@ -21,6 +22,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
     view,
     ...registerFirstRunCommands(context),
     registerTimelineCommand((type, params) => server.requestWith(type, params)),
+    registerFitCommand(server),
     commands.registerCommand('trainlens.restartServer', async () => {
       await server.restart();
       view.refresh();

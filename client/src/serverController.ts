@@ -3,7 +3,8 @@
  * at most one more waits), and reports a failed start in the TrainLens output instead of looping.
  */
 import { window, type ExtensionContext, type LogOutputChannel } from 'vscode';
-import type { LanguageClient, RequestType, RequestType0 } from 'vscode-languageclient/node';
+import type { WorkspaceEdit as CodeWorkspaceEdit } from 'vscode';
+import type { LanguageClient, RequestType, RequestType0, WorkspaceEdit as LspWorkspaceEdit } from 'vscode-languageclient/node';
 import { StatusNotification } from '../../server/src/lsp/protocol';
 import { createLanguageClient } from './languageClient';
 import type { MemoryStatusBar } from './statusBar';
@@ -44,6 +45,12 @@ export class ServerController {
     await this.lifecycle;
     if (!this.client?.isRunning()) throw new Error('the TrainLens server is not running (see the TrainLens output)');
     return this.client.sendRequest(type);
+  }
+
+  /** An LSP workspace edit (from a server response) as VS Code's. */
+  async toCodeEdit(edit: LspWorkspaceEdit): Promise<CodeWorkspaceEdit> {
+    if (!this.client) throw new Error('the TrainLens server is not running (see the TrainLens output)');
+    return this.client.protocol2CodeConverter.asWorkspaceEdit(edit);
   }
 
   /** The same for a request with parameters. */
