@@ -94,7 +94,7 @@ describe('diagnostics', () => {
 
 describe('queries', () => {
   it('every .scm query compiles', () => {
-    for (const lang of ['python', 'json'] as const) {
+    for (const lang of ['python'] as const) {
       const names = analyzer.queries.names(lang);
       expect(names.length).toBeGreaterThan(0);
       for (const name of names) expect(() => analyzer.queries.get(lang, name)).not.toThrow();

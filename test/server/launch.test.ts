@@ -8,6 +8,7 @@ import { createAnalyzer, type Analyzer } from '../../server/src/analysis/analyze
 import { parseLaunchCommand } from '../../server/src/launch/command';
 import { logicalLines } from '../../server/src/launch/shell';
 import { createWorkspaceFiles } from '../../server/src/workspace/files';
+import { breakdownMarkdown } from '../../server/src/render/breakdown';
 
 describe('launch commands', () => {
   it('torchrun: processes per node × nodes, script arguments in both spellings', () => {
@@ -164,6 +165,23 @@ describe('values from launchers and configs', () => {
     const a = analyzeIn(root, 'train.py');
     expect(a.job!.zero).toBeUndefined();
     expect(a.assumptions.join('\n')).toMatch(/DeepSpeed config missing_ds\.json not found/);
+    const broken = a.findings.find((f) => f.code === 'TL007')!;
+    expect(broken).toMatchObject({ severity: 'warning', range: { start: { line: 2 } } });
+    expect(broken.message).toContain('missing_ds.json not found');
+  });
+
+  it('the hover on deepspeed=... shows the config the script uses', () => {
+    const root = workspace({
+      'train.py': 'from transformers import AutoModelForCausalLM, TrainingArguments\nmodel = AutoModelForCausalLM.from_pretrained("gpt2")\nargs = TrainingArguments(bf16=True, deepspeed="ds.json")\n',
+      'ds.json': '{"bf16": {"enabled": "auto"}, "zero_optimization": {"stage": 2, "offload_optimizer": {"device": "cpu"}}}',
+    });
+    const a = analyzeIn(root, 'train.py');
+    const anchor = a.anchors.find((x) => x.field === 'zero')!;
+    expect(anchor.range.start.line).toBe(2);
+    const hover = breakdownMarkdown(a, anchor);
+    expect(hover).toContain('**DeepSpeed config** `ds.json`');
+    expect(hover).toContain('ZeRO stage 2, offloading optimizer states to cpu');
+    expect(a.findings.filter((f) => f.code === 'TL007')).toEqual([]);
   });
 });
 

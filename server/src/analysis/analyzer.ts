@@ -19,6 +19,7 @@ import { findLaunch } from '../launch/discover';
 import { scriptArgsOf } from '../launch/script-args';
 import { StatementFacts } from '../python/statement-facts';
 import { applyDirectives } from './directives';
+import { deepSpeedSummaryMarkdown } from '../deepspeed/summary';
 import { buildYamlJob, isTrainerYaml } from './yaml-job';
 import { buildFixes, writablePlans, type WrittenPlan } from '../fixes/build';
 import { jsonReader, type WriterContext } from '../fixes/context';
@@ -136,6 +137,7 @@ function finish(doc: { uri: string; text: string }, script: ScriptJob, gpu: Gpu,
     fixes,
     assumptions: script.assumptions,
     anchors: script.anchors,
+    ...(script.sites.deepspeed ? { configSummary: deepSpeedSummaryMarkdown(script.sites.deepspeed.label, script.sites.deepspeed.settings) } : {}),
   };
 }
 

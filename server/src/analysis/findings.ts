@@ -7,6 +7,7 @@
  * TL003 info     no estimate: the model or its config could not be read
  * TL004 warning  a `# trainlens:` comment TrainLens cannot apply
  * TL005 error    bf16 on a GPU without bf16 support
+ * TL007 warning  a DeepSpeed config the script names cannot be read (missing, invalid JSON, outside the workspace)
  * TL006 error    FlashAttention-2 on a GPU older than Ampere (V100, T4)
  */
 import type { Node } from 'web-tree-sitter';
@@ -28,6 +29,9 @@ export const TIGHT_FRACTION = 0.9;
 export function scriptFindings(script: ScriptJob, estimate: Estimate | null, gpu: Gpu, fixes: Fix[]): Finding[] {
   const findings: Finding[] = [];
   const { job, sites } = script;
+  if (script.deepspeedProblem?.kind === 'unreadable') {
+    findings.push({ code: 'TL007', severity: 'warning', range: script.deepspeedProblem.range, message: `${script.deepspeedProblem.reason}; the estimate ignores it` });
+  }
   if (!job || !estimate) {
     const model = script.values.model;
     if (model?.source && model.status === 'unknown') {

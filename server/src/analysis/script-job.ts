@@ -59,6 +59,8 @@ export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, 
   const arch = model?.arch;
   const ds = findDeepSpeed(ctx);
   ctx.sites.deepspeed = ds.found;
+  const dsAt = ds.found?.source.range ?? ds.problem?.range;
+  if (dsAt) ctx.anchors.push({ kind: 'argument', field: 'zero', range: dsAt });
   const quant = quantization(ctx, model);
   const micro_batch = microBatch(ctx, ds.found);
   const grad_accum = gradAccum(ctx, ds.found);

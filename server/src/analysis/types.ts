@@ -77,6 +77,8 @@ export interface Analysis {
   anchors: HoverAnchor[];
   /** Quick fixes without a memory effect; findings name them in fixIds like `fixes`. */
   editFixes?: EditFix[];
+  /** Markdown of the DeepSpeed config a script uses, for the hover on `deepspeed=...`. */
+  configSummary?: string;
   /** A DeepSpeed config: its hovers and completions (server/src/deepspeed/view.ts). */
   config?: ConfigView;
 }

@@ -40,6 +40,7 @@ export function breakdownMarkdown(analysis: Analysis, anchor?: HoverAnchor): str
   const anchored = anchor?.field ?? (anchor?.kind === 'model' ? 'model' : undefined);
   const provenance = anchored && provenanceLine(analysis, anchored);
   if (provenance) sections.push(provenance);
+  if (anchor?.field === 'zero' && analysis.configSummary) sections.push(analysis.configSummary);
   if (anchor?.kind === 'model' && analysis.job?.model.source) {
     sections.push(`Architecture numbers: ${escapeMarkdown(analysis.job.model.source)}`);
   }

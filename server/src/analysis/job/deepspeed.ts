@@ -26,14 +26,19 @@ export interface DeepSpeedSource {
 }
 
 /** A config named but not read: the reason (shown as an assumption and, for a path, as a diagnostic). */
-export interface DeepSpeedProblem { reason: string; range: Range }
+export interface DeepSpeedProblem {
+  reason: string;
+  range: Range;
+  /** `unreadable`: a path that is missing, outside the workspace or not JSON (a diagnostic); `unknown`: a value known only at run time. */
+  kind: 'unreadable' | 'unknown';
+}
 
 export function findDeepSpeed(ctx: JobContext): { found?: DeepSpeedSource; problem?: DeepSpeedProblem } {
   const init = callsNamed(ctx.facts, 'initialize').find((c) => c.receiver?.text === 'deepspeed');
   const arg: KeywordValue | undefined = ctx.taKeyword('deepspeed') ?? (init && (keyword(ctx.ev, init, 'config') ?? keyword(ctx.ev, init, 'config_params')));
   if (!arg) return {};
   const range = rangeOf(arg.site);
-  if (!arg.value.ok) return { problem: { reason: `DeepSpeed config \`${arg.site.text}\` not read: ${arg.value.reason}`, range } };
+  if (!arg.value.ok) return { problem: { reason: `DeepSpeed config \`${arg.site.text}\` not read: ${arg.value.reason}`, range, kind: 'unknown' } };
   const value = arg.value.value;
   if (isDict(value)) {
     const unread: string[] = [];
@@ -41,15 +46,15 @@ export function findDeepSpeed(ctx: JobContext): { found?: DeepSpeedSource; probl
     if (unread.length) settings.problems.push(`keys not read statically: ${unread.join(', ')}`);
     return { found: { settings, source: { file: ctx.file, range }, label: `dict at line ${arg.value.node.startPosition.row + 1}`, site: arg.site } };
   }
-  if (typeof value !== 'string') return { problem: { reason: `DeepSpeed config \`${arg.site.text}\` is neither a dict nor a path`, range } };
-  if (!ctx.files) return { problem: { reason: `DeepSpeed config ${value} not read (no workspace access)`, range } };
+  if (typeof value !== 'string') return { problem: { reason: `DeepSpeed config \`${arg.site.text}\` is neither a dict nor a path`, range, kind: 'unreadable' } };
+  if (!ctx.files) return { problem: { reason: `DeepSpeed config ${value} not read (no workspace access)`, range, kind: 'unknown' } };
   const read = ctx.files.read(value, ctx.file);
-  if (!read.ok) return { problem: { reason: `DeepSpeed config ${read.reason}`, range } };
+  if (!read.ok) return { problem: { reason: `DeepSpeed config ${read.reason}`, range, kind: 'unreadable' } };
   let parsed: unknown;
   try {
     parsed = JSON.parse(stripJsonComments(read.text));
   } catch (err) {
-    return { problem: { reason: `DeepSpeed config ${value} is not valid JSON: ${(err as Error).message}`, range } };
+    return { problem: { reason: `DeepSpeed config ${value} is not valid JSON: ${(err as Error).message}`, range, kind: 'unreadable' } };
   }
   const settings = interpretDeepSpeedConfig(parsed as Parameters<typeof interpretDeepSpeedConfig>[0]);
   return { found: { settings, source: { file: ctx.file, range }, label: value, uri: read.uri, site: arg.site } };
