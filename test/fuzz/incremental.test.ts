@@ -54,8 +54,7 @@ function describeFacts(facts: PythonFacts) {
 const editSequence = fc.record({ script: fc.constantFrom(...scripts), edits: fc.array(textEdit, { minLength: 1, maxLength: 8 }) });
 
 describe('incremental parsing', () => {
-  it(`matches a fresh parse after every random edit that leaves valid Python (${runs(150)} sequences over ${scripts.length} scripts)`, () => {
-    let compared = 0;
+  it(`matches a fresh parse after every random edit (${runs(150)} sequences over ${scripts.length} scripts)`, () => {
     fc.assert(
       fc.property(editSequence, ({ script, edits }) => {
         const trees = new TreeCache(parser, () => new StatementFacts(queries));
@@ -66,13 +65,8 @@ describe('incremental parsing', () => {
             const { tree, state } = trees.parse('file:///t.py', text);
             const scratch = parser.parse(text)!;
             try {
-              const facts = describeFacts(state.extract(tree, text));
-              // With syntax errors, tree-sitter's error recovery may legitimately differ between an
-              // incremental and a fresh parse; the analysis-level property below still holds there.
-              if (scratch.rootNode.hasError) continue;
-              compared++;
               expect(tree.rootNode.toString()).toBe(scratch.rootNode.toString());
-              expect(facts).toEqual(describeFacts(extractPythonFacts(scratch, queries)));
+              expect(describeFacts(state.extract(tree, text))).toEqual(describeFacts(extractPythonFacts(scratch, queries)));
             } finally {
               scratch.delete();
             }
@@ -83,7 +77,6 @@ describe('incremental parsing', () => {
       }),
       { numRuns: runs(150) },
     );
-    expect(compared).toBeGreaterThan(runs(150)); // the unedited texts alone give one per sequence
   });
 
   it(`gives the same analysis as a fresh analyzer after every random edit (${runs(60)} sequences)`, () => {

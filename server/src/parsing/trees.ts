@@ -42,6 +42,12 @@ export class TreeCache<S = undefined> {
       cached.tree.edit(editBetween(cached.text, text));
       tree = this.parser.parse(text, cached.tree, deadline);
       cached.tree.delete();
+      // Error recovery can differ between an incremental and a fresh parse: with a syntax error,
+      // parse afresh so that the editor shows what `trainlens check` shows for the same text.
+      if (tree?.rootNode.hasError) {
+        tree.delete();
+        tree = this.parser.parse(text, null, deadline);
+      }
     } else {
       tree = this.parser.parse(text, null, deadline);
     }
