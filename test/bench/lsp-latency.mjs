@@ -29,7 +29,7 @@ function generated(lines) {
   }
   return `${filler.join('\n')}\n${example}`;
 }
-const dsConfig = readFileSync(join(root, '..', 'shared', 'reference', 'seed-ds-configs', 'ds_config_zero3.json'), 'utf8');
+const dsConfig = readFileSync(join(root, 'test', 'fixtures', 'seed-ds-configs', 'ds_config_zero3.json'), 'utf8');
 
 function stats(samples) {
   const s = [...samples].sort((a, b) => a - b);
