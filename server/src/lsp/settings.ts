@@ -13,13 +13,15 @@ export interface Settings {
   gpuCount: number;
   /** Files larger than this many bytes are not analysed. */
   maxFileSize: number;
+  /** Inlay hints after memory-relevant arguments ("≈ 21.4 GiB activations"). */
+  inlayHints: boolean;
   /** Launch command per script (key: the script's path relative to the workspace, or its file name). */
   launchCommands: Record<string, string>;
 }
 
 export const SETTINGS_SECTION = 'trainlens';
 
-export const DEFAULT_SETTINGS: Readonly<Settings> = { gpu: 'A100-80GB', gpuCount: 1, maxFileSize: DEFAULT_MAX_BYTES, launchCommands: {} };
+export const DEFAULT_SETTINGS: Readonly<Settings> = { gpu: 'A100-80GB', gpuCount: 1, maxFileSize: DEFAULT_MAX_BYTES, inlayHints: false, launchCommands: {} };
 
 /** Below this, a limit would skip ordinary scripts: a typo, not a choice. */
 const MIN_FILE_SIZE = 1024;
@@ -39,6 +41,10 @@ export function parseSettings(raw: unknown, warn: (message: string) => void): Se
   if (input.maxFileSize !== undefined) {
     if (Number.isInteger(input.maxFileSize) && (input.maxFileSize as number) >= MIN_FILE_SIZE) settings.maxFileSize = input.maxFileSize as number;
     else warn(`trainlens.maxFileSize must be a number of bytes ≥ ${MIN_FILE_SIZE}; using ${DEFAULT_SETTINGS.maxFileSize}`);
+  }
+  if (input.inlayHints !== undefined) {
+    if (typeof input.inlayHints === 'boolean') settings.inlayHints = input.inlayHints;
+    else warn('trainlens.inlayHints must be true or false; using false');
   }
   if (input.launchCommands !== undefined) {
     const raw = input.launchCommands;

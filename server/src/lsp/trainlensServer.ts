@@ -23,6 +23,7 @@ import { hoverAt } from './hover';
 import { PlanRequest, TimelineRequest, WorkspaceSummaryRequest } from './protocol';
 import { planResponse } from './plans';
 import { SETTINGS_SECTION, toAnalysisSettings } from './settings';
+import { codeLenses, inlayHints } from './lenses';
 import { timelineResponse } from './timeline';
 import { Validation } from './validation';
 import { workspaceSummary } from './workspaceSummary';
@@ -54,6 +55,8 @@ export class TrainLensServer {
       hoverProvider: true,
       completionProvider: { triggerCharacters: ['"', ':'] },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      codeLensProvider: {},
+      inlayHintProvider: true,
     };
   }
 
@@ -95,12 +98,21 @@ export class TrainLensServer {
       const versioned = this.clientCapabilities.workspace?.workspaceEdit?.documentChanges === true;
       return quickFixes(result.analysis, result, context, versioned);
     });
+    connection.onCodeLens(async ({ textDocument }) => {
+      const result = await this.analysisOf(textDocument.uri);
+      return result?.analysis ? codeLenses(result.analysis) : [];
+    });
+    connection.languages.inlayHint.on(async ({ textDocument }) => {
+      if (!(await this.settings.get(textDocument.uri)).inlayHints) return [];
+      const result = await this.analysisOf(textDocument.uri);
+      return result?.analysis ? inlayHints(result.analysis) : [];
+    });
     connection.onRequest(PlanRequest, async (params) => {
       const document = documents.get(params.uri);
       const analyzer = await this.analyzer;
       if (!document || !('plan' in analyzer)) return { gpu: params.gpu ?? '', gpus: params.gpus ?? 1, before_bytes: null, capacity_bytes: 0, plans: [], message: 'The document is not open, or this server cannot plan.' };
       const versioned = this.clientCapabilities.workspace?.workspaceEdit?.documentChanges === true;
-      return planResponse(analyzer as Pick<Analyzer, 'plan'>, document, params, toAnalysisSettings(await this.settings.get(params.uri)), this.files, versioned);
+      return planResponse(analyzer as Pick<Analyzer, 'plan'>, document, params, toAnalysisSettings(await this.settings.get(params.uri), params.uri), this.files, versioned);
     });
     connection.onRequest(TimelineRequest, async ({ uri }) => {
       const result = await this.analysisOf(uri);

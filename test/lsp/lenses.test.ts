@@ -1,0 +1,49 @@
+/** The code lens above the training call and the inlay hints, on real analyses. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createAnalyzer, type Analyzer } from '../../server/src/analysis/analyzer';
+import { codeLenses, inlayHints, SHOW_BREAKDOWN_COMMAND } from '../../server/src/lsp/lenses';
+import { parseSettings } from '../../server/src/lsp/settings';
+
+let analyzer: Analyzer;
+beforeAll(async () => {
+  analyzer = await createAnalyzer();
+});
+
+const SCRIPT = `from transformers import AutoModelForCausalLM, TrainingArguments
+model = AutoModelForCausalLM.from_pretrained("meta-llama/Llama-2-7b-hf")
+args = TrainingArguments(
+    per_device_train_batch_size=4,
+    bf16=True,
+    max_steps=1000,
+)
+`;
+
+describe('code lens', () => {
+  it('sits on the TrainingArguments line with memory, time, GPUs and the verdict, and opens the breakdown', () => {
+    const a = analyzer.analyze({ uri: 'file:///w/train.py', text: SCRIPT, version: 1 }, { gpu: 'A100-80GB', gpus: 8 });
+    const [lens] = codeLenses(a);
+    expect(lens.range.start.line).toBe(2);
+    expect(lens.command!.title).toMatch(/^≈ \d+\.\d \/ 80\.0 GiB per GPU · [\d.]+ (h|min) on 8 × A100-80GB · does not fit$/);
+    expect(lens.command!.command).toBe(SHOW_BREAKDOWN_COMMAND);
+    expect(lens.command!.arguments).toEqual(['file:///w/train.py', { line: 2, character: 7 }]);
+  });
+
+  it('no lens without an estimate', () => {
+    expect(codeLenses(analyzer.analyze({ uri: 'file:///w/x.py', text: 'print(1)\n', version: 1 }, { gpu: 'A100-80GB', gpus: 1 }))).toEqual([]);
+  });
+});
+
+describe('inlay hints', () => {
+  it('after each memory-relevant argument, the component it drives, from the estimate', () => {
+    const a = analyzer.analyze({ uri: 'file:///w/train.py', text: SCRIPT, version: 1 }, { gpu: 'A100-80GB', gpus: 1 });
+    const hints = inlayHints(a);
+    const batch = hints.find((h) => h.position.line === 3)!;
+    expect(batch.label).toBe(`≈ ${(a.estimate!.per_gpu.activations / 2 ** 30).toFixed(1)} GiB activations`);
+    expect(hints.find((h) => h.position.line === 4)!.label).toMatch(/GiB weights$/);
+  });
+
+  it('are off unless the setting turns them on', () => {
+    expect(parseSettings({}, () => {}).inlayHints).toBe(false);
+    expect(parseSettings({ inlayHints: true }, () => {}).inlayHints).toBe(true);
+  });
+});
