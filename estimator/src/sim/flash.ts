@@ -8,7 +8,8 @@
  *   and writes O (Nd): 4Nd + 4N²; Algorithm 1 reads K, V once (2Nd) and, for each of the Tc = ⌈N/Bc⌉ column
  *   blocks, reads Q and O and writes O (3Nd) and reads and writes the statistics ℓ, m (4N): 2Nd + Tc(3Nd + 4N);
  * - a numerical run of Algorithm 1 (online softmax, the rescaling of lines 11-12) in fp32 on small random Q, K, V
- *   against the standard softmax(QKᵀ/√d)V in float64, reporting the largest absolute difference;
+ *   (64 rows, the job's head dimension up to 256) against the standard softmax(QKᵀ/√d)V in float64, reporting the
+ *   largest absolute difference;
  * - FlashAttention-2 (Dao 2023) runs on Ampere, Ada and Hopper only (flash-attn README: "FlashAttention-2 currently
  *   supports Ampere, Ada, or Hopper GPUs"; Turing needs FlashAttention 1.x, Volta neither); PyTorch SDPA then falls
  *   back to the memory-efficient kernel.
@@ -111,8 +112,9 @@ export function tiledAttention(q: Float32Array, k: Float32Array, v: Float32Array
   return o;
 }
 
-/** Sequence length and tile sizes of the numerical run: small enough to take a few milliseconds. */
+/** Sequence length and largest head dimension of the numerical run: small enough to take a few milliseconds. */
 const CHECK_SEQ = 64;
+const CHECK_MAX_DIM = 256;
 
 /** max |tiled − standard| on seeded N(0, 1) Q, K, V of n × d, with Algorithm 1's blocks capped to fit n. */
 export function flashNumericalCheck(n: number, d: number, br: number, bc: number, seed = 7): number {
@@ -127,8 +129,8 @@ export function flashNumericalCheck(n: number, d: number, br: number, bc: number
 
 /** The tiling of the job's attention on the GPU; undefined when the GPU's SRAM is not in the catalog. */
 export function flashTiling(job: TrainingJob, gpu: Gpu): FlashTiling | undefined {
-  if (!gpu.sram_bytes_per_sm) return undefined;
-  const d = headDim(job.model);
+  const d = Math.round(headDim(job.model));
+  if (!gpu.sram_bytes_per_sm || !(d >= 1)) return undefined;
   const m = gpu.sram_bytes_per_sm / 2;
   const { block_rows, block_cols } = flashBlockSizes(d, m);
   const acc = hbmAccesses(job.seq_len, d, block_cols);
@@ -142,7 +144,7 @@ export function flashTiling(job: TrainingJob, gpu: Gpu): FlashTiling | undefined
     block_cols,
     hbm_bytes_standard: acc.standard * 2 * heads,
     hbm_bytes_tiled: acc.tiled * 2 * heads,
-    max_abs_error: flashNumericalCheck(CHECK_SEQ, d, Math.min(block_rows, checkBlocks), Math.min(block_cols, checkBlocks)),
+    max_abs_error: flashNumericalCheck(CHECK_SEQ, Math.min(d, CHECK_MAX_DIM), Math.min(block_rows, checkBlocks), Math.min(block_cols, checkBlocks)),
     fa2_supported: fa2Supported(gpu),
   };
 }

@@ -37,7 +37,13 @@ function stageOps(schedule: 'gpipe' | '1f1b', p: number, m: number, stage: numbe
   return ops;
 }
 
+/** Slot-by-slot work grows as p²·m; past this the schedule's closed forms are reported instead. */
+const MAX_SIMULATED = 2e6;
+
 export function simulatePipeline(schedule: 'gpipe' | '1f1b', p: number, m: number): PipelineSim {
+  p = Math.max(1, Math.floor(p));
+  m = Math.max(1, Math.floor(m));
+  if (p * p * m > MAX_SIMULATED) return closedForm(schedule, p, m);
   const TF = 1;
   const TB = 2;
   const ops = Array.from({ length: p }, (_, s) => stageOps(schedule, p, m, s));
@@ -78,4 +84,11 @@ export function simulatePipeline(schedule: 'gpipe' | '1f1b', p: number, m: numbe
     worst_stage: maxInFlight.indexOf(Math.max(...maxInFlight)),
     makespan,
   };
+}
+
+/** The same figures from the formulas: bubble (p − 1)/(m + p − 1), in flight m (GPipe) or min(p − i, m) (1F1B). */
+function closedForm(schedule: 'gpipe' | '1f1b', p: number, m: number): PipelineSim {
+  const bubble = (p - 1) / (m + p - 1);
+  const inFlight = Array.from({ length: p }, (_, i) => (schedule === 'gpipe' ? m : Math.min(p - i, m)));
+  return { schedule, stages: p, micro_batches: m, bubble_fraction: bubble, bubble_formula: bubble, in_flight_per_stage: inFlight, worst_stage: 0, makespan: 3 * (m + p - 1) };
 }

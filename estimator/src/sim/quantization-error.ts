@@ -59,6 +59,7 @@ const OUTLIER_SCALE = 20;
 const OUTLIER_EVERY = 1000;
 /** Elements of the sample (rows of the hidden width): enough for stable figures, few enough for milliseconds. */
 const SAMPLE_ELEMENTS = 65536;
+const MAX_COLS = 16384;
 
 /** Seeded N(0, std²) rows × cols with every OUTLIER_EVERY-th input column (at least one) scaled ×20. */
 export function syntheticWeights(rows: number, cols: number, seed = 11): Float64Array {
@@ -232,7 +233,8 @@ export function jobScheme(q: QuantizationConfig): QuantScheme | undefined {
 
 /** The comparison on a sample of the job's hidden-width rows. */
 export function quantizationSim(job: TrainingJob): QuantizationSim {
-  const cols = job.model.hidden_size;
+  // a width past any real model's (a mistyped config) is sampled at MAX_COLS, so the run stays fast
+  const cols = Math.max(1, Math.min(MAX_COLS, Math.round(job.model.hidden_size) || 1));
   const rows = Math.max(4, Math.floor(SAMPLE_ELEMENTS / cols));
   const scheme = job.quantization && jobScheme(job.quantization);
   return {
