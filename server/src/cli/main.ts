@@ -14,7 +14,7 @@ import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 import { planReport, planText } from './plan';
 import { jsonReport } from './report';
 import { sarifLog } from './sarif';
-import { textReport } from './text';
+import { textReport, type BestPlan } from './text';
 import { treeSummary } from './tree';
 
 const VERSION = '0.1.0';
@@ -75,13 +75,23 @@ async function main(argv: string[]): Promise<number> {
     const reports = analyses.map(jsonReport);
     process.stdout.write(`${JSON.stringify(options.command === 'explain' ? reports[0] ?? null : { results: reports }, null, 2)}\n`);
   } else {
-    const shown = analyses.flatMap((a, i) => (named.has(uriToPath(a.file) ?? '') || a.job || a.findings.length ? [textReport(a, names[i], options.command === 'explain')] : []));
+    const shown = analyses.flatMap((a, i) => (named.has(uriToPath(a.file) ?? '') || a.job || a.findings.length
+      ? [textReport(a, names[i], options.command === 'explain', bestPlanFor(analyzer, a, settings, files))] : []));
     if (analyses.length > 1 || shown.length < analyses.length) shown.push(treeSummary(analyses, names));
     if (analyses.length === 0 && failures.length === 0) shown.push('No training scripts or configs found.');
     process.stdout.write(shown.length ? `${shown.join('\n\n')}\n` : '');
   }
   if (unreadable) return 2;
   return analyses.some((a) => a.estimate && !a.estimate.fits) ? 1 : 0;
+}
+
+/** For a job that does not fit and that no single fix rescues: the planner's best fitting combination. */
+function bestPlanFor(analyzer: Analyzer, analysis: Analysis, settings: AnalysisSettings, files: WorkspaceFiles): BestPlan | undefined {
+  if (!analysis.estimate || analysis.estimate.fits || analysis.fixes.some((f) => f.fits_after)) return undefined;
+  const text = readText(uriToPath(analysis.file) ?? '');
+  if (typeof text !== 'string') return undefined;
+  const best = planReport(analyzer, { uri: analysis.file, text }, '', settings, files).plans.find((p) => p.fits);
+  return best && { title: best.title, per_gpu_total_bytes: best.per_gpu_total_bytes, step_time_s: best.step_time_s };
 }
 
 /** `trainlens plan`: exit 0 when a plan fits, 1 when none does, 2 when the file cannot be read. */

@@ -1,7 +1,7 @@
 /** Plain-text rendering of an Analysis for the terminal: the job, the breakdown, the verdict, the fixes. */
 import type { MemoryComponent } from '../../../estimator/src/types';
 import { countParams } from '../../../estimator/src';
-import { count, gib } from '../render/units';
+import { count, duration, gib } from '../render/units';
 import { FIELD_LABELS, formatValue } from '../analysis/fields';
 import type { Analysis, JobField } from '../analysis/types';
 
@@ -10,7 +10,10 @@ const COMPONENTS: [MemoryComponent, string][] = [
   ['activations', 'activations'], ['autocast_weight_copies', 'autocast weight copies'], ['other', 'other'],
 ];
 
-export function textReport(analysis: Analysis, displayName: string, verbose: boolean): string {
+/** The best combination of changes that fits, from the planner, for jobs no single fix rescues. */
+export interface BestPlan { title: string; per_gpu_total_bytes: number; step_time_s: number }
+
+export function textReport(analysis: Analysis, displayName: string, verbose: boolean, bestPlan?: BestPlan): string {
   const out: string[] = [];
   const { job, estimate, gpu } = analysis;
   if (!job || !estimate) {
@@ -37,7 +40,11 @@ export function textReport(analysis: Analysis, displayName: string, verbose: boo
   const fixes = analysis.fixes;
   if (fixes.length) {
     out.push('', estimate.fits ? 'Changes that save memory:' : 'Fixes:');
-    for (const fix of fixes) out.push(`  - ${fix.title}: ${gib(fix.total_after_bytes)} per GPU${fix.fits_after ? ', fits' : ', still does not fit'}`);
+    for (const fix of fixes) out.push(`  - ${fix.title}${fix.fits_after ? ' (fits)' : estimate.fits ? '' : ' (still does not fit)'}`);
+  }
+  if (bestPlan) {
+    out.push('', `No single change fits; the fastest combination that does (trainlens plan ${displayName} lists more):`,
+      `  ${bestPlan.title}: ${gib(bestPlan.per_gpu_total_bytes)} per GPU, ${duration(bestPlan.step_time_s)} per step`);
   }
   return out.join('\n');
 }
