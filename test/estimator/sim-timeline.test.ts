@@ -163,3 +163,11 @@ describe('step timeline', () => {
     expect(sim({ model: { ...llama7b, num_layers: 2, hidden_size: 512, intermediate_size: 1376, num_heads: 8, num_kv_heads: 8 } }, t4).oom_at).toBeUndefined();
   });
 });
+
+describe('step timeline on absurd input', () => {
+  it('a model of 100,000 layers replays its layers in 512 groups', () => {
+    const deep = sim({ model: { ...llama7b, num_layers: 100_000, hidden_size: 64, intermediate_size: 128, num_heads: 1, num_kv_heads: 1 }, seq_len: 16 });
+    expect(deep.series.filter((p) => p.at.startsWith('forward:layer')).length).toBe(512);
+    expect(deep.peak_allocated_bytes).toBeGreaterThan(deep.start_allocated_bytes);
+  });
+});

@@ -23,7 +23,7 @@
  * - optimizer: gradient clipping's per-tensor norms (torch.nn.utils.clip_grad_norm_, foreach: one 0-dim tensor per
  *   parameter) and the optimizer's multi-tensor temporaries; zero_grad frees the gradients.
  */
-import { CachingAllocator, type Block } from './allocator';
+import { CachingAllocator, MIN_BLOCK, SMALL_SIZE, type Block } from './allocator';
 import type { MemoryComponent, StepTimeline, TimelinePoint } from '../types';
 
 /** What one GPU allocates over a step, in bytes; see step-parts.ts for where each figure comes from. */
@@ -77,6 +77,9 @@ export interface StepParts {
   other_micro_batches: number;
 }
 
+/** Tensors one group of activations is split into (an eager layer at long sequence is ~100 residual-sized ones). */
+const MAX_PIECES = 128;
+
 const COMPONENTS: MemoryComponent[] = ['weights', 'gradients', 'optimizer_states', 'activations', 'autocast_weight_copies', 'other'];
 
 /** Replays events through the allocator, recording a point at each phase and the phase of the peak. */
@@ -115,9 +118,9 @@ class Replay {
     }
   }
 
-  /** Allocate in tensors of about `unit` bytes (activations come as residual-stream-sized tensors). */
+  /** Allocate in tensors of about `unit` bytes (activations come as residual-stream-sized tensors), at most 128. */
   addIn(key: string, component: MemoryComponent, bytes: number, unit: number): void {
-    this.add(key, component, bytes, unit > 0 ? Math.max(1, Math.round(bytes / unit)) : 1);
+    this.add(key, component, bytes, unit > 0 ? Math.max(1, Math.min(MAX_PIECES, Math.round(bytes / unit))) : 1);
   }
 
   drop(...keys: string[]): void {
@@ -141,8 +144,20 @@ class Replay {
   }
 }
 
+/** Layers replayed one by one; a deeper model (no real one is) has consecutive layers replayed together. */
+const MAX_LAYERS = 512;
+
+function grouped(p: StepParts): StepParts {
+  if (p.layers <= MAX_LAYERS) return p;
+  const layers = MAX_LAYERS;
+  const g = p.layers / layers;
+  // a group's tensors are allocated as one layer's count of larger ones, to keep the replay's allocation count bounded
+  return { ...p, layers, per_layer: p.per_layer * g, casts_per_layer: p.casts_per_layer * g };
+}
+
 /** Replay one step; `limit` is what the allocator may reserve (device memory less the CUDA context). */
-export function replayStep(p: StepParts, limit = Infinity): StepTimeline {
+export function replayStep(parts: StepParts, limit = Infinity): StepTimeline {
+  const p = grouped(parts);
   const r = new Replay(limit);
   const L = p.layers;
   const layerGrad = L > 0 ? p.layer_grads / L : 0;
@@ -152,7 +167,9 @@ export function replayStep(p: StepParts, limit = Infinity): StepTimeline {
   // start: what persists between steps
   for (let i = 0; i <= L; i++) r.add(`weights ${i}`, 'weights', layerWeights, i < L ? p.tensors_per_layer : 3);
   r.add('model buffers', 'other', p.model_buffers);
-  if (!p.first_step) r.add('optimizer states', 'optimizer_states', p.optimizer_states, 2 * p.param_tensors);
+  // two moments per parameter tensor, as many tensors as the weights are in
+  const statePieces = 2 * (L * p.tensors_per_layer + 3);
+  if (!p.first_step) r.add('optimizer states', 'optimizer_states', p.optimizer_states, statePieces);
   r.add('communication buffers', 'other', p.comm_buffers);
   if (p.grads_at_start) addGrads(r, p, L, layerGrad);
   act('other micro-batches', p.other_micro_batches);
@@ -210,9 +227,12 @@ export function replayStep(p: StepParts, limit = Infinity): StepTimeline {
   r.point();
 
   r.enter('optimizer');
-  if (p.first_step) r.add('optimizer states', 'optimizer_states', p.optimizer_states, 2 * p.param_tensors);
+  if (p.first_step) r.add('optimizer states', 'optimizer_states', p.optimizer_states, statePieces);
   r.add('step grads', 'gradients', p.step_grads);
-  r.add('clip norms', 'other', 4 * p.param_tensors, p.param_tensors);
+  // one 0-dim norm per parameter tensor, each a 512-byte block of the small pool: packed here into blocks of at
+  // most 1 MiB, which take the same small-pool segments
+  const normBytes = MIN_BLOCK * p.param_tensors;
+  r.add('clip norms', 'other', normBytes, Math.ceil(normBytes / SMALL_SIZE));
   r.add('optimizer temp', 'other', p.optimizer_temp, p.tensors_per_layer);
   r.point();
   r.drop('optimizer temp', 'clip norms', 'step grads');
