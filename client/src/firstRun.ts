@@ -25,7 +25,8 @@ async function selectGpu(): Promise<void> {
       description: `${gib(gpu.memory_bytes)}${gpu.bf16 ? '' : ', no bf16'}${gpu.id === current ? ' (current)' : ''}`,
       detail: gpu.name,
     })),
-    { title: 'TrainLens: the GPU your jobs run on', placeHolder: `Current: ${current}`, matchOnDetail: true },
+    // ignoreFocusOut: the walkthrough page re-renders as the step completes, which would otherwise close the pick.
+    { title: 'TrainLens: the GPU your jobs run on', placeHolder: `Current: ${current}`, matchOnDetail: true, ignoreFocusOut: true },
   );
   if (picked) await update('gpu', picked.label);
 }

@@ -35,6 +35,10 @@ export function textReport(analysis: Analysis, displayName: string, verbose: boo
   out.push('', 'Memory per GPU:');
   for (const [key, label] of COMPONENTS) out.push(`  ${label.padEnd(24)} ${gib(estimate.per_gpu[key]).padStart(10)}`);
   out.push(`  ${'total'.padEnd(24)} ${gib(estimate.per_gpu.total).padStart(10)}   (${gpu.id} has ${gib(gpu.memory_bytes)})`);
+  const host = estimate.host;
+  if (host && (host.cpu_bytes > 0 || host.nvme_bytes > 0)) {
+    out.push(`  ${'host memory (offload)'.padEnd(24)} ${gib(host.cpu_bytes).padStart(10)} CPU${host.nvme_bytes ? `, ${gib(host.nvme_bytes)} NVMe` : ''}`);
+  }
   if (verbose && estimate.notes.length) out.push('', 'Notes:', ...estimate.notes.map((n) => `  - ${n}`));
   out.push(...findingLines(analysis));
   const fixes = analysis.fixes;
