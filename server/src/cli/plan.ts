@@ -8,6 +8,7 @@ import type { Analyzer } from '../analysis/analyzer';
 import type { AnalysisSettings } from '../analysis/types';
 import { duration, gib } from '../render/units';
 import type { WorkspaceFiles } from '../workspace/files';
+import { planSummary } from '../fixes/build';
 
 export interface PlanReport {
   file: string;
@@ -27,13 +28,7 @@ export function planReport(analyzer: Pick<Analyzer, 'plan'>, doc: { uri: string;
     gpus: analysis.job?.gpus ?? settings.gpus,
     capacity_bytes: analysis.gpu.memory_bytes,
     before_bytes: analysis.estimate?.per_gpu.total ?? null,
-    plans: plans.map((p) => ({
-      title: p.title,
-      changes: p.changes.map((c) => ({ id: c.id, label: c.label })),
-      per_gpu_total_bytes: p.estimate.per_gpu.total,
-      fits: p.estimate.fits,
-      step_time_s: p.step_time_s,
-    })),
+    plans: plans.map(planSummary),
   };
 }
 

@@ -84,6 +84,17 @@ function otherFiles(edit: ComposedEdit, uri: string): Pick<Fix, 'otherEdits' | '
 
 export interface WrittenPlan extends Plan { edit: ComposedEdit }
 
+/** A plan as the `plan --json` contract and the `trainlens/plan` request write it (without its edit). */
+export function planSummary(p: WrittenPlan) {
+  return {
+    title: p.title,
+    changes: p.changes.map((c) => ({ id: c.id, label: c.label })),
+    per_gpu_total_bytes: p.estimate.per_gpu.total,
+    fits: p.estimate.fits,
+    step_time_s: p.step_time_s,
+  };
+}
+
 /** The planner over the changes TrainLens can write for this script, each plan with its edit. */
 export function writablePlans(ctx: WriterContext, gpu: Gpu, options: PlanOptions = {}): { plans: WrittenPlan[]; estimates: number } {
   const job = ctx.script.job!;

@@ -6,6 +6,7 @@
 import type { Analyzer } from '../analysis/analyzer';
 import type { AnalysisSettings } from '../analysis/types';
 import type { WorkspaceFiles } from '../workspace/files';
+import { planSummary } from '../fixes/build';
 import type { PlanParams, PlanResponse } from './protocol';
 import { toWorkspaceEdit } from './workspaceEdits';
 
@@ -33,14 +34,7 @@ export function planResponse(
   return {
     ...base,
     before_bytes: analysis.estimate.per_gpu.total,
-    plans: plans.map((p) => ({
-      title: p.title,
-      changes: p.changes.map((c) => ({ id: c.id, label: c.label })),
-      per_gpu_total_bytes: p.estimate.per_gpu.total,
-      fits: p.estimate.fits,
-      step_time_s: p.step_time_s,
-      edit: toWorkspaceEdit(p.edit, document, versioned) ?? null,
-    })),
+    plans: plans.map((p) => ({ ...planSummary(p), edit: toWorkspaceEdit(p.edit, document, versioned) ?? null })),
     ...(plans.length ? {} : { message: `No combination of the changes TrainLens can write fits ${base.gpus} × ${base.gpu}.` }),
   };
 }
