@@ -39,6 +39,14 @@ describe('parseSettings', () => {
     expect(warnings).toHaveLength(3);
   });
 
+  it('passes trainlens.assume on when every entry is a valid job value, and refuses it otherwise', () => {
+    const good = parseSettings({ assume: { seq_len: 4096, grad_checkpointing: true } }, () => {});
+    expect(toAnalysisSettings(good).assume).toEqual({ seq_len: '4096', grad_checkpointing: 'true' });
+    const warnings: string[] = [];
+    expect(parseSettings({ assume: { seq_len: 'long' } }, (m) => warnings.push(m)).assume).toEqual({});
+    expect(warnings[0]).toContain('trainlens.assume');
+  });
+
   it('gives each script its launch command from trainlens.launchCommands', () => {
     const settings = parseSettings({ launchCommands: { 'scripts/train.py': 'torchrun --nproc_per_node 8 scripts/train.py' } }, () => {});
     expect(toAnalysisSettings(settings, 'file:///ws/scripts/train.py').command).toBe('torchrun --nproc_per_node 8 scripts/train.py');

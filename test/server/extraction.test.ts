@@ -175,3 +175,13 @@ describe('control flow', () => {
     expect(on.job!.grad_checkpointing).toBe(true);
   });
 });
+
+describe('the trainlens.assume setting', () => {
+  it('fills values the code does not show, and never overrides what it does', () => {
+    const text = `${HF_HEAD}args = TrainingArguments(per_device_train_batch_size=4)\n`;
+    const a = analyzer.analyze({ uri: 'file:///w/train.py', text, version: 1 }, { ...V100, assume: { seq_len: '512', micro_batch: '64' } });
+    expect(a.job).toMatchObject({ seq_len: 512, micro_batch: 4 });
+    expect(a.values.seq_len).toMatchObject({ status: 'known', reason: 'trainlens.assume setting' });
+    expect(a.values.micro_batch!.status).toBe('known');
+  });
+});

@@ -59,6 +59,13 @@ export function applyDirectives(comments: Node[], base: AnalysisSettings): Direc
   return result;
 }
 
+/** A job value stated outside the code (a comment or the `trainlens.assume` setting), read and checked. */
+export function readStatedValue(field: string, raw: string): { field: JobField; value: unknown } | undefined {
+  const read = VALUE_KEYS[field as JobField];
+  const value = read?.(raw);
+  return value === undefined ? undefined : { field: field as JobField, value };
+}
+
 function positiveInt(raw: string): number | undefined {
   const n = Number(raw);
   return Number.isInteger(n) && n >= 1 ? n : undefined;

@@ -21,7 +21,7 @@ import { quantization } from './job/quantization';
 import type { AnalysisSettings, HoverAnchor, JobField, ValueInfo } from './types';
 import { FIELD_LABELS, formatValue } from './fields';
 import { rangeOf, unknownValue } from './values';
-import type { DirectiveResult } from './directives';
+import { readStatedValue, type DirectiveResult } from './directives';
 import type { FoundLaunch } from '../launch/discover';
 import { applyLaunch } from './job/launch';
 
@@ -96,6 +96,7 @@ export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, 
   ctx.values.gpus ??= { value: settings.gpus, status: 'known', reason: directives?.gpusExplicit ? '# trainlens: comment' : 'from settings' };
   const launchNotes = job && launch ? applyLaunch(ctx, job, launch, !!directives?.gpusExplicit) : [];
   if (launch?.alternatives.length) downgradeAmbiguous(ctx, launch);
+  if (job && settings.assume) applyAssumedSettings(ctx, job, settings.assume);
   if (job && directives) applyStatedValues(ctx, job, directives);
   const assumptions = Object.entries(ctx.values)
     .filter(([, v]) => v.status !== 'known')
@@ -104,6 +105,16 @@ export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, 
   if (ds.problem) assumptions.push(`${ds.problem.reason}: the estimate ignores it`);
   else if (ds.found?.settings.problems.length) assumptions.push(...ds.found.settings.problems.map((p) => `DeepSpeed config ${ds.found!.label}: ${p}`));
   return { job, values: ctx.values, assumptions, anchors: ctx.anchors, sites: ctx.sites, deepspeedProblem: ds.problem };
+}
+
+/** `trainlens.assume`: fills only the values the code does not show (assumed or unknown ones). */
+function applyAssumedSettings(ctx: JobContext, job: TrainingJob, assume: Record<string, string>): void {
+  for (const [key, raw] of Object.entries(assume)) {
+    const stated = readStatedValue(key, String(raw));
+    if (!stated || ctx.values[stated.field]?.status === 'known') continue;
+    (job as unknown as Record<string, unknown>)[stated.field] = stated.value;
+    ctx.values[stated.field] = { value: stated.value, status: 'known', reason: 'trainlens.assume setting' };
+  }
 }
 
 /** Values stated in `# trainlens:` comments win over what the code shows. */

@@ -89,4 +89,6 @@ export interface AnalysisSettings {
   gpus: number;
   /** A whole launch command for the script (`torchrun --nproc_per_node 4 train.py --lr ...`): overrides launchers found in the workspace. */
   command?: string;
+  /** Values to use where the code does not show them (`{"seq_len": "4096"}`; the `trainlens.assume` setting). */
+  assume?: Record<string, string>;
 }

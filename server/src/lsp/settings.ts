@@ -5,6 +5,7 @@
  */
 import type { AnalysisSettings } from '../analysis/types';
 import { DEFAULT_MAX_BYTES } from '../workspace/files';
+import { readStatedValue } from '../analysis/directives';
 
 export interface Settings {
   /** Catalog id of the GPU, e.g. "A100-80GB". */
@@ -15,13 +16,15 @@ export interface Settings {
   maxFileSize: number;
   /** Inlay hints after memory-relevant arguments ("≈ 21.4 GiB activations"). */
   inlayHints: boolean;
+  /** Job values to use where the code does not show them (`{"seq_len": "4096"}`). */
+  assume: Record<string, string>;
   /** Launch command per script (key: the script's path relative to the workspace, or its file name). */
   launchCommands: Record<string, string>;
 }
 
 export const SETTINGS_SECTION = 'trainlens';
 
-export const DEFAULT_SETTINGS: Readonly<Settings> = { gpu: 'A100-80GB', gpuCount: 1, maxFileSize: DEFAULT_MAX_BYTES, inlayHints: false, launchCommands: {} };
+export const DEFAULT_SETTINGS: Readonly<Settings> = { gpu: 'A100-80GB', gpuCount: 1, maxFileSize: DEFAULT_MAX_BYTES, inlayHints: false, assume: {}, launchCommands: {} };
 
 /** Below this, a limit would skip ordinary scripts: a typo, not a choice. */
 const MIN_FILE_SIZE = 1024;
@@ -46,6 +49,12 @@ export function parseSettings(raw: unknown, warn: (message: string) => void): Se
     if (typeof input.inlayHints === 'boolean') settings.inlayHints = input.inlayHints;
     else warn('trainlens.inlayHints must be true or false; using false');
   }
+  if (input.assume !== undefined) {
+    const entries = input.assume !== null && typeof input.assume === 'object' && !Array.isArray(input.assume) ? Object.entries(input.assume as Record<string, unknown>) : undefined;
+    const readable = entries?.filter(([k, v]) => ['string', 'number', 'boolean'].includes(typeof v) && readStatedValue(k, String(v)));
+    if (entries && readable && readable.length === entries.length) settings.assume = Object.fromEntries(readable.map(([k, v]) => [k, String(v)]));
+    else warn('trainlens.assume must map job fields (seq_len, micro_batch, grad_accum, precision, optimizer, grad_checkpointing, attention) to valid values; ignoring it');
+  }
   if (input.launchCommands !== undefined) {
     const raw = input.launchCommands;
     const entries = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? Object.entries(raw as Record<string, unknown>) : undefined;
@@ -59,5 +68,6 @@ export function parseSettings(raw: unknown, warn: (message: string) => void): Se
 export function toAnalysisSettings(settings: Settings, uri?: string): AnalysisSettings {
   const path = uri ? decodeURIComponent(uri.replace(/^file:\/\//, '')) : '';
   const key = Object.keys(settings.launchCommands).find((k) => path === k || path.endsWith(`/${k.replace(/^\.?\//, '')}`));
-  return { gpu: settings.gpu, gpus: settings.gpuCount, ...(key ? { command: settings.launchCommands[key] } : {}) };
+  const assume = Object.keys(settings.assume).length ? { assume: settings.assume } : {};
+  return { gpu: settings.gpu, gpus: settings.gpuCount, ...assume, ...(key ? { command: settings.launchCommands[key] } : {}) };
 }
