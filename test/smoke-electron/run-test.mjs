@@ -87,7 +87,7 @@ async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'trainlens-smoke-'));
   try {
     const workspace = path.join(tmp, 'workspace');
-    fs.cpSync(path.join(root, 'test/e2e/fixtures/workspace'), workspace, { recursive: true });
+    fs.cpSync(path.join(root, 'examples'), workspace, { recursive: true });
     fs.mkdirSync(path.join(workspace, '.vscode'));
     fs.writeFileSync(path.join(workspace, '.vscode/settings.json'), JSON.stringify({ 'trainlens.gpu': 'V100-32GB' }, null, 2));
     if (!fs.existsSync(path.join(root, 'dist/client.js'))) {

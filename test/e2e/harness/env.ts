@@ -133,10 +133,10 @@ function freshVsix(log: (line: string) => void): string {
   return vsix;
 }
 
-/** The workspace to open: a copy of examples/ if it has the Llama-2-7B example, else the fixture. */
+/** The workspace to open (the test copies it): the bundled examples, with the Llama-2-7B fine-tune that does not fit. */
 export function exampleWorkspace(): { dir: string; file: string } {
   const file = 'llama2-7b-full-finetune.py';
   const examples = path.join(REPO_ROOT, 'examples');
-  if (fs.existsSync(path.join(examples, file))) return { dir: examples, file };
-  return { dir: path.join(REPO_ROOT, 'test/e2e/fixtures/workspace'), file };
+  if (!fs.existsSync(path.join(examples, file))) throw new Error(`examples/${file} is missing: the real-editor test opens it`);
+  return { dir: examples, file };
 }
