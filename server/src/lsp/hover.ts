@@ -1,19 +1,26 @@
 /**
  * Hovers: the memory breakdown wherever the analysis placed an anchor, and on the text that set
  * a job value in this file (`MODEL_ID = "meta-llama/Llama-2-7b-hf"`, `BATCH = 4`), with that
- * value's provenance.
+ * value's provenance, and a link from the simulations' lines to the document's memory timeline.
  */
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
 import type { Analysis, HoverAnchor, JobField, Range } from '../analysis/types';
 import { breakdownMarkdown } from '../render/breakdown';
+import { commandLink, SHOW_TIMELINE_COMMAND } from '../render/links';
 
 export function hoverAt(analysis: Analysis, position: Position): Hover | null {
   const anchor = innermostAnchor(hoverAnchors(analysis), position);
   if (!anchor) return null;
   return {
-    contents: { kind: MarkupKind.Markdown, value: breakdownMarkdown(analysis, anchor) },
+    contents: { kind: MarkupKind.Markdown, value: breakdownMarkdown(analysis, anchor, timelineLink(analysis)) },
     range: anchor.range,
   };
+}
+
+/** The link to the timeline webview of this document (analysis.file is its URI), when there is a step to replay. */
+function timelineLink(analysis: Analysis): string | undefined {
+  if (!analysis.estimate?.timeline) return undefined;
+  return commandLink('Show the memory timeline', SHOW_TIMELINE_COMMAND, [analysis.file]);
 }
 
 /** The analysis's anchors first, then the sources of its values in this file. */

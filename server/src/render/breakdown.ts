@@ -20,9 +20,10 @@ const COMPONENT_ROWS: [MemoryComponent, string][] = [
 
 /**
  * Title, breakdown table (components, total per GPU, capacity, fits), parameter and compute
- * counts, the provenance of the anchored value, and every assumption behind the numbers.
+ * counts, the simulations' one-line results (followed by `detailLink`, a link to their detail,
+ * when given), the provenance of the anchored value, and every assumption behind the numbers.
  */
-export function breakdownMarkdown(analysis: Analysis, anchor?: HoverAnchor): string {
+export function breakdownMarkdown(analysis: Analysis, anchor?: HoverAnchor, detailLink?: string): string {
   const sections = [title(analysis)];
   if (analysis.estimate) {
     sections.push(memoryTable(analysis.estimate, analysis), sizeLine(analysis.estimate, analysis.job));
@@ -31,7 +32,7 @@ export function breakdownMarkdown(analysis: Analysis, anchor?: HoverAnchor): str
     const compute = computeLine(analysis.estimate, analysis);
     if (compute) sections.push(compute);
     const sims = simulationLines(analysis);
-    if (sims) sections.push(sims);
+    if (sims) sections.push(detailLink ? `${sims}  \n${detailLink}` : sims);
   } else {
     sections.push('No memory estimate: TrainLens could not work out the training job in this file.');
     const unknown = unknownValueLines(analysis);
