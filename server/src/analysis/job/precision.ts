@@ -1,7 +1,8 @@
 /**
  * Precision, from the most specific evidence to the least: a DeepSpeed config with fp16/bf16
- * (half weights + fp32 master copy), a half-precision load or cast of the model (pure half),
- * `bf16=`/`fp16=` training arguments or torch autocast (autocast over fp32 weights), TRL's default.
+ * (half weights + fp32 master copy), a half-precision load or cast of the model (pure half), an
+ * FSDP MixedPrecision policy, `bf16=`/`fp16=` training arguments or torch autocast (autocast over
+ * fp32 weights), TRL's default.
  */
 import type { AmpStyle, Precision } from '../../../../estimator/src/types';
 import { callsNamed } from '../../python/facts';
@@ -11,6 +12,7 @@ import { modelCasts, type ModelSource } from '../model-source';
 import { assumed, known, rangeOf } from '../values';
 import type { JobContext } from './context';
 import type { DeepSpeedSource } from './deepspeed';
+import { fsdpMixedPrecision } from './distributed';
 
 export interface PrecisionChoice { precision: Precision; amp_style: AmpStyle }
 
@@ -28,6 +30,14 @@ export function precision(ctx: JobContext, model: ModelSource | undefined, ds: D
     ctx.knownAt('precision', loadHalf, node, 'model weights in half precision (no fp32 master copy)');
     return { precision: loadHalf, amp_style: 'autocast' };
   }
+  const policy = fsdpMixedPrecision(ctx);
+  if (policy) {
+    // fp32 sharded parameters act as the master copy; the gathered parameters and the activations are
+    // half: the memory of master_weights (README conventions: bf16-mixed, neither AMP style exactly).
+    ctx.anchors.push({ kind: 'argument', field: 'precision', range: rangeOf(policy.site) });
+    ctx.knownAt('precision', `${policy.half}-mixed`, policy.site, policy.reason);
+    return { precision: `${policy.half}-mixed`, amp_style: 'master_weights' };
+  }
   const bf16 = ctx.taKeyword('bf16');
   const fp16 = ctx.taKeyword('fp16');
   for (const [flag, h] of [[bf16, 'bf16'], [fp16, 'fp16']] as const) {
@@ -35,8 +45,13 @@ export function precision(ctx: JobContext, model: ModelSource | undefined, ds: D
       ctx.anchors.push({ kind: 'argument', field: 'precision', range: rangeOf(flag.site) });
       // With a DeepSpeed config whose precision block says "auto", HF fills it from this flag and
       // DeepSpeed's engine then keeps half weights with an fp32 master copy (transformers integrations/deepspeed.py).
-      const amp_style = ds?.settings.half_auto ? 'master_weights' : 'autocast';
-      ctx.values.precision = { ...known(ctx.file, `${h}-mixed`, flag.value), ...(ds?.settings.half_auto ? { reason: `${h}=True fills the DeepSpeed config's "auto" (${ds.label})` } : {}) };
+      // A config named but not read (outside the workspace) is still DeepSpeed's engine: the Trainer hands it the
+      // precision through accelerate's DeepSpeedPlugin.set_mixed_precision, which adds the enabled block.
+      const unread = !ds && !!ctx.taKeyword('deepspeed')?.value.ok;
+      const amp_style = ds?.settings.half_auto || unread ? 'master_weights' : 'autocast';
+      const why = ds?.settings.half_auto ? `${h}=True fills the DeepSpeed config's "auto" (${ds.label})`
+        : unread ? `${h}=True under DeepSpeed (config not read): half weights with fp32 master weights` : undefined;
+      ctx.values.precision = { ...known(ctx.file, `${h}-mixed`, flag.value), ...(why ? { reason: why } : {}) };
       return { precision: `${h}-mixed`, amp_style };
     }
   }
@@ -69,7 +84,7 @@ export function precision(ctx: JobContext, model: ModelSource | undefined, ds: D
 
 /** fp16 loss scaling: torch GradScaler, or fp16 mixed precision (the Trainer and DeepSpeed scale fp16 losses). */
 export function gradScaler(ctx: JobContext, choice: PrecisionChoice): boolean {
-  const scaler = callsNamed(ctx.facts, 'GradScaler')[0];
+  const scaler = callsNamed(ctx.facts, 'GradScaler', 'ShardedGradScaler')[0];
   if (scaler) return true;
   return choice.precision === 'fp16-mixed';
 }
