@@ -185,6 +185,8 @@ export interface TrainingJob {
 
 /** ds_config `fp16`: initial_scale_power, loss_scale_window, hysteresis, min_loss_scale. */
 export interface LossScaleConfig {
+  /** A static loss scale (ds_config `fp16.loss_scale` > 0); 0 or absent: dynamic scaling. */
+  loss_scale?: number;
   initial_scale_power?: number;
   loss_scale_window?: number;
   hysteresis?: number;

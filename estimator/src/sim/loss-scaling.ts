@@ -14,7 +14,8 @@
  * - DeepSpeed DynamicLossScaler (deepspeed/runtime/fp16/loss_scaler.py, update_scale; ds_config fp16 keys
  *   initial_scale_power 16, loss_scale_window 1000, hysteresis 2, min_loss_scale 1): an overflow skips the step and
  *   spends one unit of hysteresis; the scale halves (not below min_loss_scale) once hysteresis is down to 1; it
- *   doubles every loss_scale_window steps since the last overflow.
+ *   doubles every loss_scale_window steps since the last overflow. A static `loss_scale` > 0 (LossScaler, same file)
+ *   never changes; an overflow still skips the step (the ZeRO and fp16 optimizers check overflow either way).
  *
  * The trace is an assumption, not a measurement: log10 of the step's largest gradient is normal with σ = 0.25
  * around a mean that falls from log10(2) at the first step to log10(0.05) by step 500 (large early gradients of a
@@ -27,10 +28,11 @@ export const FP16 = { max: 65504, min_normal: 2 ** -14, min_subnormal: 2 ** -24,
 export const BF16 = { max: (2 - 2 ** -7) * 2 ** 127, min_normal: 2 ** -126, mantissa_bits: 7 } as const;
 
 export interface ScalerSettings {
-  kind: 'grad_scaler' | 'deepspeed';
+  kind: 'grad_scaler' | 'deepspeed' | 'deepspeed_static';
   init_scale: number;
   growth_factor: number;
   backoff_factor: number;
+  /** Clean steps before the scale grows; 0: it never grows (a static scale). */
   growth_interval: number;
   /** DeepSpeed: overflows tolerated before the scale drops (1 for GradScaler). */
   hysteresis: number;
@@ -50,10 +52,13 @@ export interface LossScalingSim {
 
 export const GRAD_SCALER_DEFAULTS: ScalerSettings = { kind: 'grad_scaler', init_scale: 2 ** 16, growth_factor: 2, backoff_factor: 0.5, growth_interval: 2000, hysteresis: 1, min_scale: 0 };
 
-/** The scaler the job uses: DeepSpeed's with its ds_config settings under ZeRO/DeepSpeed, GradScaler otherwise. */
+/** The scaler the job uses: DeepSpeed's with its ds_config settings under ZeRO/DeepSpeed (loss_scale comes only from a ds_config), GradScaler otherwise. */
 export function scalerOf(job: TrainingJob): ScalerSettings {
   const c: LossScaleConfig = job.loss_scale ?? {};
-  if (!job.zero) return GRAD_SCALER_DEFAULTS;
+  if (!job.zero && !job.loss_scale) return GRAD_SCALER_DEFAULTS;
+  if (c.loss_scale && c.loss_scale > 0) {
+    return { kind: 'deepspeed_static', init_scale: c.loss_scale, growth_factor: 1, backoff_factor: 1, growth_interval: 0, hysteresis: 1, min_scale: c.loss_scale };
+  }
   return {
     kind: 'deepspeed',
     init_scale: 2 ** (c.initial_scale_power ?? 16),
@@ -95,7 +100,7 @@ export function simulateLossScaling(s: ScalerSettings, trace: Float64Array): Los
     } else {
       applied = true;
       // DeepSpeed restores hysteresis only when the window completes (consecutive_hysteresis false, the default)
-      if (++clean % s.growth_interval === 0) {
+      if (++clean % s.growth_interval === 0 && s.growth_interval > 0) {
         scale *= s.growth_factor;
         hysteresis = s.hysteresis;
       }

@@ -73,6 +73,7 @@ export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, 
   } : null;
   if (job) {
     if (gradScaler(ctx, prec)) job.grad_scaler = true;
+    if (ds.found?.lossScale) job.loss_scale = ds.found.lossScale;
     const zero = ds.found?.settings.zero;
     if (zero) {
       job.zero = zero;

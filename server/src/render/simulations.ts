@@ -61,7 +61,8 @@ export function simulationLines(analysis: Pick<Analysis, 'job' | 'estimate' | 'g
   }
   const l = s.loss_scaling;
   if (l) {
-    const scaler = l.scaler.kind === 'deepspeed' ? 'DeepSpeed dynamic loss scale' : 'GradScaler';
+    const c = l.scaler;
+    const scaler = c.kind === 'deepspeed' ? `DeepSpeed dynamic loss scale, window ${c.growth_interval}, hysteresis ${c.hysteresis}, min ${pow2(c.min_scale)}` : c.kind === 'deepspeed_static' ? 'DeepSpeed static loss scale' : 'GradScaler';
     lines.push(`fp16 loss scaling (${scaler}, start ${pow2(l.scaler.init_scale)}): ${l.skipped_at_start} steps skipped at the start, ${l.skipped_steps} in ${l.steps}; scale settles at ${pow2(l.steady_scale)} (fp16 max 65504, smallest normal 6.1e-5; bf16 needs no scaling)`);
   }
   const p = s.pipeline;
