@@ -16,7 +16,8 @@ import type { WorkspaceFiles } from '../workspace/files';
 import { DeepSpeedAnalyzer } from '../deepspeed/analysis';
 import { AccelerateAnalyzer, isAccelerateConfig } from '../accelerate/analysis';
 import { findLaunch } from '../launch/discover';
-import { scriptArgsOf } from '../launch/script-args';
+import { launchContext, scriptArgsOf } from '../launch/script-args';
+import { PythonModules } from '../python/modules';
 import { StatementFacts } from '../python/statement-facts';
 import { applyDirectives } from './directives';
 import { deepSpeedSummaryMarkdown } from '../deepspeed/summary';
@@ -57,6 +58,7 @@ export async function createAnalyzer(assets: Partial<Assets> = {}): Promise<Anal
   const deepspeed = new DeepSpeedAnalyzer(languages);
   const accelerate = new AccelerateAnalyzer(languages);
   const json = jsonReader(languages.json);
+  const modules = new PythonModules(parser, queries);
   /** A document read into a job (with what fixes need to write edits), or an analysis that has no job to plan. */
   const readJob = (doc: { uri: string; text: string; version: number }, settings: AnalysisSettings, files?: WorkspaceFiles): JobRead => {
     if (isJson(doc.uri)) return { analysis: deepspeed.analyze(doc, { settings, gpu: resolveGpu(settings.gpu), files, analyzeScript: (d, st) => analyzer.analyze(d, st, files) }) };
@@ -73,7 +75,7 @@ export async function createAnalyzer(assets: Partial<Assets> = {}): Promise<Anal
     const directives = applyDirectives(facts.directives, settings);
     const gpu = resolveGpu(directives.settings.gpu);
     const launch = findLaunch(doc.uri, files, directives.settings.command, directives.launcher);
-    const evaluator = new Evaluator(facts, scriptArgsOf(launch));
+    const evaluator = new Evaluator(facts, scriptArgsOf(launch), { ...launchContext(launch), uri: doc.uri, gpu, files, modules });
     const script = buildScriptJob(facts, evaluator, doc.uri, directives.settings, { files, launch, directives });
     if (directives.from) {
       const { row, column } = directives.from.endPosition;
@@ -97,6 +99,7 @@ export async function createAnalyzer(assets: Partial<Assets> = {}): Promise<Anal
     close: (uri) => trees.close(uri),
     dispose() {
       trees.dispose();
+      modules.dispose();
       parser.delete();
       json.dispose();
       deepspeed.dispose();

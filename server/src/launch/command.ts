@@ -21,6 +21,10 @@ export interface LaunchCommand {
   launcherOptions: Map<string, string | true>;
   /** The script's own arguments, keyed as argparse names destinations. */
   scriptArgs: Map<string, string | true>;
+  /** The script's arguments as written, in order (nanoGPT's configurator reads them as `sys.argv[1:]`). */
+  scriptWords?: string[];
+  /** `VAR=value` words before the command: set in the launched processes' environment. */
+  env?: Map<string, string>;
 }
 
 /** Launcher flags that take no value (so the next word is not theirs). */
@@ -63,7 +67,8 @@ export function parseLaunchCommand(line: string, vars?: Map<string, string>): La
   }
   const script = rest[i];
   if (!script || !/\.py$/.test(script)) return undefined;
-  const cmd: LaunchCommand = { launcher, script, launcherOptions, scriptArgs: scriptArguments(rest.slice(i + 1)) };
+  const scriptWords = rest.slice(i + 1);
+  const cmd: LaunchCommand = { launcher, script, launcherOptions, scriptArgs: scriptArguments(scriptWords), scriptWords, env };
   countGpus(cmd, env);
   return cmd;
 }

@@ -18,6 +18,8 @@ export interface FoundLaunch {
   origin?: { file: string; range: { start: { line: number; character: number }; end: { line: number; character: number } } };
   /** Other launchers of the same script (labels). */
   alternatives: string[];
+  /** Variables the launcher file exports before the command (`export BATCH_SIZE=8`), with their 0-based lines. */
+  exported?: Map<string, { value: string; line: number }>;
 }
 
 export function findLaunch(scriptUri: string, files: WorkspaceFiles | undefined, command?: string, launcherRef?: string): FoundLaunch | undefined {
@@ -44,15 +46,16 @@ export function findLaunch(scriptUri: string, files: WorkspaceFiles | undefined,
 
 function launchesIn(shellPath: string, text: string, scriptPath: string, roots: string[]): FoundLaunch[] {
   const vars = new Map<string, string>();
+  const exported = new Map<string, { value: string; line: number }>();
   const out: FoundLaunch[] = [];
   const root = roots.find((r) => shellPath.startsWith(r)) ?? dirname(shellPath);
   for (const line of logicalLines(text)) {
-    if (assignment(line.text, vars)) continue;
+    if (exportLine(line.text, line.line, vars, exported) || assignment(line.text, vars)) continue;
     if (!line.text.includes(basename(scriptPath))) continue;
     const command = parseLaunchCommand(line.text, vars);
     if (!command || !sameScript(command.script, scriptPath, shellPath, root)) continue;
     const label = `${relative(root, shellPath) || basename(shellPath)} line ${line.line + 1}`;
-    out.push({ command, label, origin: { file: pathToFileURL(shellPath).href, range: { start: { line: line.line, character: 0 }, end: { line: line.line, character: line.text.length } } }, alternatives: [] });
+    out.push({ command, label, origin: { file: pathToFileURL(shellPath).href, range: { start: { line: line.line, character: 0 }, end: { line: line.line, character: line.text.length } } }, alternatives: [], exported: new Map(exported) });
   }
   return out;
 }
@@ -60,4 +63,18 @@ function launchesIn(shellPath: string, text: string, scriptPath: string, roots: 
 /** The launcher runs from the workspace root or its own folder; either way the script must be ours. */
 function sameScript(written: string, scriptPath: string, shellPath: string, root: string): boolean {
   return [resolve(root, written), resolve(dirname(shellPath), written)].includes(scriptPath) || written === basename(scriptPath) && basename(written) === basename(scriptPath) && !written.includes('/');
+}
+
+/** `export NAME=value` (assigned and exported) or `export NAME` (an earlier shell variable exported). */
+function exportLine(text: string, line: number, vars: Map<string, string>, exported: Map<string, { value: string; line: number }>): boolean {
+  const bare = /^export\s+([A-Za-z_]\w*)\s*$/.exec(text);
+  if (bare) {
+    const value = vars.get(bare[1]);
+    if (value !== undefined) exported.set(bare[1], { value, line });
+    return true;
+  }
+  if (!/^export\s/.test(text) || !assignment(text, vars)) return false;
+  const name = /^export\s+([A-Za-z_]\w*)=/.exec(text)![1];
+  exported.set(name, { value: vars.get(name) ?? '', line });
+  return true;
 }

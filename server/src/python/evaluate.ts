@@ -1,20 +1,27 @@
 /**
- * Static evaluation of Python expressions, the way an engineer reads a script: literals, module
- * constants (the last assignment before the use), simple arithmetic, dict literals and `dict(...)`,
- * subscripts of those, `torch.<dtype>` names and argparse defaults (`args.batch_size`). Nothing is
+ * Static evaluation of Python expressions, the way an engineer reads a script: literals, names
+ * along the control flow (flow.ts), simple arithmetic and boolean logic, dict literals and
+ * `dict(...)`, subscripts of those, `torch.<dtype>` names, argparse defaults (`args.batch_size`),
+ * environment variables of the launch and files exec'd in place (configurator.ts). Nothing is
  * executed. Every result keeps the node that set it and the chain of steps that led there.
  */
 import type { Node } from 'web-tree-sitter';
 import { callsNamed, type CallFact, type PythonFacts } from './facts';
 import { ParameterSources } from './parameters';
 import { parseScalar, type ScriptArg, type ScriptArgs } from './script-args';
+import { execBindings } from './configurator';
+import { readEnvironment, type EvalEnvironment } from './environment';
+import { NameFlow, type ExecBinding } from './flow';
+import { arithmetic, compare, sequenceOp, truthy } from './operators';
+
+export { arithmetic, truthy } from './operators';
 
 export interface PyDict { kind: 'dict'; entries: Map<string, Node> }
 export interface PyDtype { kind: 'dtype'; name: string }
 export type PyValue = number | string | boolean | null | PyDict | PyDtype | PyValue[];
 
 export type Evaluated =
-  /** `origin`: the value was set outside this file (a launcher's command line). */
+  /** `origin`: the value was set outside this file (a launcher's command line, an exec'd config file). */
   | { ok: true; value: PyValue; node: Node; via: string[]; origin?: ScriptArg['origin'] }
   | { ok: false; reason: string; node: Node };
 
@@ -22,9 +29,18 @@ const MAX_DEPTH = 24;
 
 export class Evaluator {
   private readonly params: ParameterSources;
+  private readonly flow: NameFlow;
+  private execs?: ExecBinding[];
 
-  constructor(private readonly facts: PythonFacts, private readonly args: ScriptArgs = new Map()) {
+  constructor(private readonly facts: PythonFacts, private readonly args: ScriptArgs = new Map(), readonly env: EvalEnvironment = {}) {
     this.params = new ParameterSources(facts, this);
+    this.flow = new NameFlow(this, facts, () => (this.execs ??= execBindings(facts, this, env)));
+  }
+
+  /** The value `name` holds at offset `pos` (the end of the file: `Infinity`), along the control flow. */
+  valueAt(name: string, pos: number, anchor: Node, depth = 0): Evaluated | undefined {
+    if (depth > MAX_DEPTH) return fail(anchor, 'too many indirections');
+    return this.flow.valueAt(name, pos, anchor, depth);
   }
 
   /** A dataclass field parsed by HfArgumentParser: its command-line value or its default. */
@@ -80,6 +96,8 @@ export class Evaluator {
         return this.comparison(node, depth);
       case 'conditional_expression':
         return this.conditional(node, depth);
+      case 'boolean_operator':
+        return this.boolean(node, depth);
       case 'not_operator': {
         const arg = node.childForFieldName('argument');
         const inner = arg ? this.evaluate(arg, depth + 1) : fail(node, 'incomplete expression');
@@ -132,17 +150,33 @@ export class Evaluator {
     if (!a.ok) return a;
     const b = this.evaluate(right, depth + 1);
     if (!b.ok) return b;
-    if (typeof a.value !== 'number' || typeof b.value !== 'number') return fail(node, `\`${clip(node.text)}\` is not arithmetic on numbers`);
+    if (typeof a.value !== 'number' || typeof b.value !== 'number') {
+      const joined = sequenceOp(op, a.value, b.value);
+      return joined === undefined ? fail(node, `\`${clip(node.text)}\` is not arithmetic on numbers`) : { ok: true, value: joined, node, via: [...a.via, ...b.via] };
+    }
     const value = arithmetic(op, a.value, b.value);
     if (value === undefined) return fail(node, `operator ${op} is not evaluated`);
     return { ok: true, value, node, via: [...a.via, ...b.via, `${clip(node.text)} = ${value}`] };
   }
 
-  /** `a == b` and friends, with one operator. */
+  /** `a and b`, `a or b`, short-circuiting as Python does (the deciding operand is the value). */
+  private boolean(node: Node, depth: number): Evaluated {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    const op = node.childForFieldName('operator')?.text;
+    if (!left || !right) return fail(node, 'incomplete expression');
+    const a = this.evaluate(left, depth + 1);
+    if (!a.ok) return a;
+    if (truthy(a.value) === (op === 'or')) return a;
+    const b = this.evaluate(right, depth + 1);
+    return b.ok ? { ...b, via: [...a.via, ...b.via] } : b;
+  }
+
+  /** `a == b` and friends, with one operator (`is not`, `not in` count as one). */
   private comparison(node: Node, depth: number): Evaluated {
     const operands = node.namedChildren.filter((c): c is Node => !!c);
-    const ops = node.children.filter((c) => c && !c.isNamed).map((c) => c!.text);
-    if (operands.length !== 2 || ops.length !== 1) return fail(node, `\`${clip(node.text)}\` is not a comparison TrainLens evaluates`);
+    const ops = [node.children.filter((c) => c && !c.isNamed).map((c) => c!.text).join(' ')];
+    if (operands.length !== 2) return fail(node, `\`${clip(node.text)}\` is not a comparison TrainLens evaluates`);
     const a = this.evaluate(operands[0], depth + 1);
     if (!a.ok) return a;
     const b = this.evaluate(operands[1], depth + 1);
@@ -162,14 +196,10 @@ export class Evaluator {
     return chosen.ok ? { ...chosen, via: [...test.via, ...chosen.via] } : chosen;
   }
 
-  /** A name takes the value of its last assignment before the use. */
+  /** A name takes the value of its last binding before the use, along the control flow (flow.ts). */
   private name(node: Node, depth: number): Evaluated {
-    const candidates = (this.facts.assignments.get(node.text) ?? []).filter((a) => a.assignment.endIndex <= node.startIndex);
-    const last = candidates[candidates.length - 1];
-    if (!last) return this.params.parameter(node, depth) ?? fail(node, `\`${node.text}\` is not assigned before this line`);
-    const inner = this.evaluate(last.value, depth + 1);
-    if (!inner.ok) return inner;
-    return { ...inner, via: [`${node.text} = ${clip(last.value.text)} (line ${last.assignment.startPosition.row + 1})`, ...inner.via] };
+    return this.flow.valueAt(node.text, node.startIndex, node, depth) ?? this.params.parameter(node, depth)
+      ?? this.env.outer?.(node.text, node, depth) ?? fail(node, `\`${node.text}\` is not assigned before this line`);
   }
 
   private attribute(node: Node, depth: number): Evaluated {
@@ -217,6 +247,7 @@ export class Evaluator {
     const value = node.childForFieldName('value');
     const index = node.childForFieldName('subscript');
     if (!value || !index) return fail(node, 'incomplete subscript');
+    if (value.text === 'os.environ' || value.text === 'environ') return readEnvironment(this, this.env, index, undefined, node, depth);
     const container = this.evaluate(value, depth + 1);
     if (!container.ok) return container;
     const key = this.evaluate(index, depth + 1);
@@ -256,7 +287,7 @@ export class Evaluator {
       }
       return name.ok ? fail(node, `torch.${String(name.value)} is not a dtype`) : name;
     }
-    const wrapped = this.params.wrapperCall(node, depth);
+    const wrapped = this.params.wrapperCall(node, depth) ?? this.cudaQuery(node, fn?.text);
     if (wrapped) return wrapped;
     if (fn?.text !== 'dict' || !args) return fail(node, `\`${clip(node.text)}\` is computed at run time`);
     const entries = new Map<string, Node>();
@@ -266,6 +297,15 @@ export class Evaluator {
       if (name && value) entries.set(name.text, value);
     }
     return ok({ kind: 'dict', entries }, node);
+  }
+
+  /** `torch.cuda.is_available()` (the estimate is for a CUDA GPU) and `is_bf16_supported()` (for that GPU). */
+  private cudaQuery(node: Node, fn: string | undefined): Evaluated | undefined {
+    const gpu = this.env.gpu;
+    if (fn === 'torch.cuda.is_available') return { ok: true, value: true, node, via: [`${fn}() is True: the estimate is for ${gpu?.id ?? 'a CUDA GPU'}`] };
+    if (fn !== 'torch.cuda.is_bf16_supported') return undefined;
+    if (!gpu) return fail(node, `${fn}() depends on the GPU`);
+    return { ok: true, value: gpu.bf16, node, via: [`${fn}() is ${gpu.bf16 ? 'True' : 'False'} on ${gpu.id}`] };
   }
 }
 
@@ -287,39 +327,6 @@ function dictLiteral(node: Node): PyDict {
     if (text !== undefined && value) entries.set(text, value);
   }
   return { kind: 'dict', entries };
-}
-
-function truthy(v: PyValue): boolean {
-  if (Array.isArray(v)) return v.length > 0;
-  if (isDict(v)) return v.entries.size > 0;
-  return v !== null && v !== false && v !== 0 && v !== '';
-}
-
-function compare(op: string, a: PyValue, b: PyValue): boolean | undefined {
-  const scalar = (v: PyValue) => typeof v !== 'object' || v === null;
-  if (!scalar(a) || !scalar(b)) return undefined;
-  switch (op) {
-    case '==': return a === b;
-    case '!=': return a !== b;
-    case '<': return typeof a === 'number' && typeof b === 'number' ? a < b : undefined;
-    case '<=': return typeof a === 'number' && typeof b === 'number' ? a <= b : undefined;
-    case '>': return typeof a === 'number' && typeof b === 'number' ? a > b : undefined;
-    case '>=': return typeof a === 'number' && typeof b === 'number' ? a >= b : undefined;
-    default: return undefined;
-  }
-}
-
-function arithmetic(op: string, a: number, b: number): number | undefined {
-  switch (op) {
-    case '+': return a + b;
-    case '-': return a - b;
-    case '*': return a * b;
-    case '/': return b === 0 ? undefined : a / b;
-    case '//': return b === 0 ? undefined : Math.floor(a / b);
-    case '%': return b === 0 ? undefined : a % b;
-    case '**': return a ** b;
-    default: return undefined;
-  }
 }
 
 const TORCH_DTYPES = new Map([

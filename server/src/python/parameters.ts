@@ -7,6 +7,10 @@
 import type { Node } from 'web-tree-sitter';
 import { callsNamed, type PythonFacts } from './facts';
 import type { Evaluated, Evaluator } from './evaluate';
+import { readEnvironment } from './environment';
+
+/** Calls that read an environment variable: `os.environ.get("K", d)`, `os.getenv("K", d)` (and `from os import ...` spellings). */
+const ENV_READS = new Set(['os.environ.get', 'os.getenv', 'environ.get', 'getenv']);
 
 const CASTS: Record<string, (v: unknown) => unknown> = {
   int: (v) => (typeof v === 'number' ? Math.trunc(v) : typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : undefined),
@@ -48,7 +52,7 @@ export class ParameterSources {
     return prefixed(this.ev.evaluate(declared.value, depth + 1), `default of ${cls}.${attr}`);
   }
 
-  /** `int(x)`, `float(x)`, `str(x)`, `field(default=x)`, `os.environ.get("K", x)`, `os.getenv("K", x)`. */
+  /** `int(x)`, `float(x)`, `str(x)`, `field(default=x)`, environment variables (environment.ts). */
   wrapperCall(node: Node, depth: number): Evaluated | undefined {
     const fn = node.childForFieldName('function')?.text;
     const args = node.childForFieldName('arguments')?.namedChildren.filter((c): c is Node => !!c) ?? [];
@@ -62,10 +66,8 @@ export class ParameterSources {
       const def = args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'default')?.childForFieldName('value');
       return def ? this.ev.evaluate(def, depth + 1) : { ok: false, reason: 'dataclass field without a default', node };
     }
-    if ((fn === 'os.environ.get' || fn === 'os.getenv') && args.length >= 1) {
-      const key = args[0].text;
-      if (args.length < 2) return { ok: false, reason: `environment variable ${key} with no default`, node };
-      return prefixed(this.ev.evaluate(args[1], depth + 1), `default of environment variable ${key} (if unset at launch)`);
+    if (fn && ENV_READS.has(fn) && args.length >= 1 && args[0].type !== 'keyword_argument') {
+      return readEnvironment(this.ev, this.ev.env, args[0], args[1]?.type === 'keyword_argument' ? args[1].childForFieldName('value') ?? undefined : args[1], node, depth);
     }
     return undefined;
   }
