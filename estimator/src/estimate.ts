@@ -9,32 +9,51 @@
  * expert parallelism and ZeRO/FSDP sharding (or DDP replication); communication buffers and gathered parameters
  * go into `other`. `total` is what nvidia-smi shows (per_gpu.device_used) and `fits` compares it with capacity.
  */
-import { countActivations, forwardSpecOf } from './activations';
+import { countActivations, forwardSpecOf, type ActivationCount } from './activations';
+import type { ForwardSpec } from './forward';
 import { computeEstimate } from './compute';
 import { activeParams, flopsPerStep } from './flops';
 import { estimateInference } from './inference';
 import { ALLOCATOR_RESERVE_FRACTION, allocatorReserve, CUDA_CONTEXT_BYTES, memoryPeaks, modelBufferBytes } from './overhead';
-import { stateBytes } from './optimizer';
+import { stateBytes, type StateBytes } from './optimizer';
 import { countParams } from './params';
-import { precisionPlan } from './precision';
+import { precisionPlan, type PrecisionPlan } from './precision';
 import { shardMemory } from './sharding';
 import { stepParts } from './sim/step-parts';
 import { replayStepMemo } from './sim/timeline';
 import type { Estimate, Gpu, TrainingJob } from './types';
 
-export function estimate(job: TrainingJob, gpu: Gpu): Estimate {
-  if (job.inference) return estimateInference(job, gpu);
+/** The counts the component sum is built from; the planner passes memoized ones (both are pure functions of their inputs). */
+export interface MemoryCounters {
+  activations: (spec: ForwardSpec) => ActivationCount;
+  states: (job: TrainingJob, plan: PrecisionPlan) => StateBytes;
+}
+
+const COUNTERS: MemoryCounters = { activations: countActivations, states: stateBytes };
+
+/**
+ * One GPU's share of the states and activations and the component sum `total` (see above), without the step
+ * timeline: `total > capacity` already means the job does not fit, which is what the planner's search prunes with.
+ */
+export function componentMemory(job: TrainingJob, counters: MemoryCounters = COUNTERS) {
   const plan = precisionPlan(job);
-  const params = countParams(job.model, job.peft);
-  const state = stateBytes(job, plan);
-  const act = countActivations(forwardSpecOf(job, plan));
-  const gpuShare = shardMemory(job, plan, state, act);
-  const { weights, gradients, optimizer_states, activations, autocast_weight_copies } = gpuShare;
-  const tensors = weights + gradients + optimizer_states + activations + autocast_weight_copies + gpuShare.buffers;
+  const state = counters.states(job, plan);
+  const act = counters.activations(forwardSpecOf(job, plan));
+  const share = shardMemory(job, plan, state, act);
+  const { weights, gradients, optimizer_states, activations, autocast_weight_copies } = share;
+  const tensors = weights + gradients + optimizer_states + activations + autocast_weight_copies + share.buffers;
   const buffers = modelBufferBytes(job.model, plan);
   const reserve = allocatorReserve(tensors);
-  const other = CUDA_CONTEXT_BYTES + reserve + buffers + gpuShare.buffers;
+  const other = CUDA_CONTEXT_BYTES + reserve + buffers + share.buffers;
   const total = weights + gradients + optimizer_states + activations + autocast_weight_copies + other;
+  return { plan, state, act, share, buffers, reserve, other, total };
+}
+
+export function estimate(job: TrainingJob, gpu: Gpu): Estimate {
+  if (job.inference) return estimateInference(job, gpu);
+  const params = countParams(job.model, job.peft);
+  const { plan, state, act, share: gpuShare, buffers, reserve, other, total } = componentMemory(job);
+  const { weights, gradients, optimizer_states, activations, autocast_weight_copies } = gpuShare;
   // the step replayed through the caching-allocator model gives the peaks PyTorch reports and when they happen
   const timeline = replayStepMemo(stepParts({ job, plan, state, act, share: gpuShare, model_buffers: buffers }), gpu.memory_bytes - CUDA_CONTEXT_BYTES);
   const notes: string[] = [

@@ -12,9 +12,25 @@
  * as strong as one that did not fit. Before that, time-neutral changes that save no more than a less intrusive one
  * of their group are dropped (withoutDominated). The first fitting combination is the class's plan, unless it only adds changes
  * to a plan already found.
+ *
+ * Cost: a full estimate replays the step through the allocator model (a few ms); the component sum alone
+ * (estimate.ts componentMemory) is a tenth of that, and over a search its activation and state counts repeat
+ * (they do not depend on the ZeRO layout or the optimizer, resp. on the batch shape), so they are memoized per
+ * search. Every candidate is judged by its component sum first: `total > capacity` is exactly the full estimate's
+ * verdict for it (fits needs total ≤ capacity, and the total is the same number). Only a candidate whose sum fits
+ * gets the full estimate, whose `fits` (the timeline may still run out) decides. So the search visits the same
+ * candidates and returns the same plans as one that fully estimated every candidate, and every plan shown
+ * carries its full estimate.
+ *
+ * Results are kept per (job, GPU, allowed changes, options) for the last few searches: the search is a pure
+ * function of those, so a hover or a repeated command answers from the cache.
  */
+import { countActivations, type ActivationCount } from './activations';
 import { computeEstimate } from './compute';
-import { estimate } from './estimate';
+import { componentMemory, estimate, type MemoryCounters } from './estimate';
+import type { ForwardSpec } from './forward';
+import { stateBytes, type StateBytes } from './optimizer';
+import type { PrecisionPlan } from './precision';
 import { isCoherent, jobChanges, type ChangeGroup, type ChangeTier, type JobChange } from './planner-changes';
 import type { Estimate, Gpu, TrainingJob } from './types';
 
@@ -39,8 +55,10 @@ export interface PlanOptions {
 
 export interface PlanResult {
   plans: Plan[];
-  /** Memory estimates the search made. */
+  /** Candidates whose memory the search counted (their component sums). */
   estimates: number;
+  /** Of those, the candidates whose sum fits and that were fully estimated (step timeline included). */
+  full_estimates: number;
 }
 
 /** Groups whose changes leave the step's FLOPs and peak FLOP/s as they are (flops.ts counts attention the same for eager, SDPA and flash). */
@@ -73,10 +91,10 @@ const tierOf = (changes: JobChange[]): ChangeTier => changes.reduce<ChangeTier>(
 /**
  * Drops a time-neutral change that, applied alone, saves no more than a less intrusive change of its group (paged
  * 8-bit AdamW where 8-bit AdamW keeps the same bytes on the GPU, FlashAttention where SDPA saves as much): it could
- * only make a plan more intrusive. One estimate per time-neutral change.
+ * only make a plan more intrusive. One component sum per time-neutral change.
  */
-function withoutDominated(changes: JobChange[], job: TrainingJob, estimateOf: (j: TrainingJob) => Estimate): JobChange[] {
-  const totals = new Map(changes.filter((c) => NEUTRAL_GROUPS.includes(c.group)).map((c) => [c, estimateOf(c.apply(job)).per_gpu.total]));
+function withoutDominated(changes: JobChange[], job: TrainingJob, totalOf: (j: TrainingJob) => number): JobChange[] {
+  const totals = new Map(changes.filter((c) => NEUTRAL_GROUPS.includes(c.group)).map((c) => [c, totalOf(c.apply(job))]));
   return changes.filter((c) => {
     const total = totals.get(c);
     if (total === undefined) return true;
@@ -84,15 +102,69 @@ function withoutDominated(changes: JobChange[], job: TrainingJob, estimateOf: (j
   });
 }
 
+/** Memoized counts for one search; keys hold everything each count reads. */
+function searchCounters(): MemoryCounters {
+  const acts = new Map<string, ActivationCount>();
+  const states = new Map<string, StateBytes>();
+  return {
+    activations: (spec: ForwardSpec) => {
+      const key = JSON.stringify(spec);
+      let a = acts.get(key);
+      if (!a) acts.set(key, (a = countActivations(spec)));
+      return a;
+    },
+    // the model states do not depend on the batch shape: micro-batch, accumulation, sequence, attention, checkpointing
+    states: (job: TrainingJob, plan: PrecisionPlan) => {
+      const { micro_batch, grad_accum, seq_len, attention, grad_checkpointing, checkpointing_mode, total_steps, ...rest } = job;
+      const key = JSON.stringify([rest, plan]);
+      let s = states.get(key);
+      if (!s) states.set(key, (s = stateBytes(job, plan)));
+      return s;
+    },
+  };
+}
+
+/** No activations: the component sum of the model states alone, a lower bound of the total (nothing else grows with it). */
+const NO_ACTIVATIONS: ActivationCount = { saved: 0, logits: 0, transient: 0, peak: 0, detail: {}, casts_saved: 0, casts_peak: 0 };
+
+const CACHE_SIZE = 16;
+const cache = new Map<string, PlanResult>();
+
+/** The plans for a job, from the last searches when the same one was made (callers must not mutate the result). */
 export function planFits(job: TrainingJob, gpu: Gpu, options: PlanOptions = {}): PlanResult {
+  const changes = jobChanges(job, gpu).filter((c) => options.allowed?.(c) ?? true);
+  const key = JSON.stringify([job, gpu, changes.map((c) => c.label), options.limit, options.maxEstimates]);
+  let result = cache.get(key);
+  if (result) {
+    cache.delete(key);
+  } else {
+    result = search(job, gpu, changes, options);
+    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  }
+  cache.set(key, result);
+  return result;
+}
+
+function search(job: TrainingJob, gpu: Gpu, allowed: JobChange[], options: PlanOptions): PlanResult {
   const limit = options.limit ?? 3;
   const maxEstimates = options.maxEstimates ?? 200;
+  const counters = searchCounters();
+  const statesOnly: MemoryCounters = { ...counters, activations: () => NO_ACTIVATIONS };
   let estimates = 0;
-  const estimateOf = (j: TrainingJob) => {
+  let fullEstimates = 0;
+  const totalOf = (j: TrainingJob) => {
     estimates++;
+    return componentMemory(j, counters).total;
+  };
+  /** Whether the component sum exceeds the GPU; the states alone (no activation count) often already do. */
+  const over = (j: TrainingJob) => componentMemory(j, statesOnly).total > gpu.memory_bytes || totalOf(j) > gpu.memory_bytes;
+  /** The full estimate of a candidate whose component sum fits; undefined when the sum already does not. */
+  const fittingEstimate = (j: TrainingJob): Estimate | undefined => {
+    if (over(j)) return undefined;
+    fullEstimates++;
     return estimate(j, gpu);
   };
-  const changes = withoutDominated(jobChanges(job, gpu).filter((c) => options.allowed?.(c) ?? true), job, estimateOf);
+  const changes = withoutDominated(allowed, job, totalOf);
   const timeGroups = groupsOf(changes, false);
   const neutralGroups = groupsOf(changes, true);
 
@@ -116,7 +188,8 @@ export function planFits(job: TrainingJob, gpu: Gpu, options: PlanOptions = {}):
     if (plans.length >= limit || estimates >= maxEstimates) break;
     // More changes at the same step time than a class that already gave a plan (bf16 for fp16): nothing gained.
     if (found.some((f) => cls.time === f.time && f.picked.every((c) => cls.picked.includes(c)))) continue;
-    if (!estimateOf(applyAll(cls.classJob, pick(neutralGroups, strongest))).fits) continue;
+    // a class whose strongest combination's sum does not fit has no plan; its plan, if any, is fully estimated below
+    if (over(applyAll(cls.classJob, pick(neutralGroups, strongest)))) continue;
     const failed: number[][] = [];
     for (const combo of neutralCombos) {
       if (estimates >= maxEstimates) break;
@@ -124,8 +197,8 @@ export function planFits(job: TrainingJob, gpu: Gpu, options: PlanOptions = {}):
       const all = [...cls.picked, ...combo.picked];
       const planned = applyAll(job, all);
       if (!isCoherent(planned, job)) continue;
-      const est = estimateOf(planned);
-      if (!est.fits) {
+      const est = fittingEstimate(planned);
+      if (!est?.fits) {
         failed.push(combo.indices);
         continue;
       }
@@ -141,5 +214,5 @@ export function planFits(job: TrainingJob, gpu: Gpu, options: PlanOptions = {}):
       break;
     }
   }
-  return { plans, estimates };
+  return { plans, estimates, full_estimates: fullEstimates };
 }
