@@ -4,7 +4,7 @@
  * Ranking: tier (exact changes, then LoRA/QLoRA, then shorter sequences), then estimated step time
  * (compute.ts), then disruption (how intrusive the changes are where the compute model sees no time cost).
  *
- * Search: an estimate costs about a millisecond, so the planner does not estimate every combination. Changes that
+ * Search: the planner does not estimate every combination. Changes that
  * move step time (checkpointing, precision, PEFT, sequence) form step-time classes, sorted by tier and by their
  * step time, which compute.ts gives without a memory estimate. Inside a class, the time-neutral changes
  * (micro-batch, optimizer, attention, ZeRO) are tried: first all at their strongest, and when even that does not
@@ -14,13 +14,15 @@
  * to a plan already found.
  *
  * Cost: a full estimate replays the step through the allocator model (a few ms); the component sum alone
- * (estimate.ts componentMemory) is a tenth of that, and over a search its activation and state counts repeat
- * (they do not depend on the ZeRO layout or the optimizer, resp. on the batch shape), so they are memoized per
- * search. Every candidate is judged by its component sum first: `total > capacity` is exactly the full estimate's
- * verdict for it (fits needs total ≤ capacity, and the total is the same number). Only a candidate whose sum fits
- * gets the full estimate, whose `fits` (the timeline may still run out) decides. So the search visits the same
- * candidates and returns the same plans as one that fully estimated every candidate, and every plan shown
- * carries its full estimate.
+ * (estimate.ts componentMemory) is a fraction of that, and over a search its activation and state counts repeat
+ * (activations do not depend on the optimizer or the ZeRO stage, states not on the batch shape), so both are
+ * memoized per search. A candidate is judged first by the sum of its model states alone (no activations: a lower
+ * bound of its total), then by its component sum: `total > capacity` is exactly the full estimate's verdict (fits
+ * needs total ≤ capacity, and the total is the same number). Only a candidate whose sum fits is fully estimated,
+ * and its `fits` (the step timeline may still run out) decides. A class is dropped when its strongest
+ * combination's sum does not fit; one whose sum fits but whose timeline runs out is still searched, each of its
+ * combinations confirmed by a full estimate. So the ranking is exact for the plans shown: each carries its full
+ * estimate, and every candidate ranked before it was rejected by a figure the full estimate shares.
  *
  * Results are kept per (job, GPU, allowed changes, options) for the last few searches: the search is a pure
  * function of those, so a hover or a repeated command answers from the cache.
