@@ -19,6 +19,8 @@ const rpc = require('vscode-jsonrpc/node');
 const { Parser, Language } = require('web-tree-sitter');
 const quick = process.argv.includes('--quick');
 const SAMPLES = quick ? 5 : 40;
+/** Extra node options for the server process, e.g. TRAINLENS_BENCH_SERVER_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it. */
+const serverNodeArgs = (process.env.TRAINLENS_BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
 
 const example = readFileSync(join(root, 'examples', 'llama2-7b-full-finetune.py'), 'utf8');
 /** The example padded with helper functions to `lines` lines (the same text as analysis.bench.ts). */
@@ -45,7 +47,7 @@ function report(what, samples, target) {
 /** A started server with a client that records diagnostics and can wait for them. */
 async function startServer() {
   const started = performance.now();
-  const child = spawn(process.execPath, [join(root, 'dist', 'server.js'), '--stdio'], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...serverNodeArgs, join(root, 'dist', 'server.js'), '--stdio'], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
   const connection = rpc.createMessageConnection(new rpc.StreamMessageReader(child.stdout), new rpc.StreamMessageWriter(child.stdin));
   const waiters = [];
   connection.onNotification('textDocument/publishDiagnostics', (params) => {

@@ -39,8 +39,9 @@ afterEach(async () => {
 });
 
 describe('debounce delay', () => {
-  it('is none before the first analysis, then twice the last analysis time within 15-150 ms', () => {
+  it('is none before the first analysis, then twice the cost of an analysis after an edit within 15-150 ms', () => {
     expect(debounceDelay(undefined)).toBe(0);
+    expect(debounceDelay(0)).toBe(15);
     expect(debounceDelay(0.3)).toBe(15);
     expect(debounceDelay(8)).toBe(16);
     expect(debounceDelay(60)).toBe(120);
@@ -61,13 +62,16 @@ describe('analysis scheduling', () => {
     const lsp = await start(Promise.resolve(analyzer));
     await lsp.open(URI, TOY_SCRIPT);
     await lsp.waitForDiagnostics(URI);
-    // One keystroke at a time at the end of the file, as ranged (incremental) changes.
+    // One keystroke at a time at the end of the file, as ranged (incremental) changes: a first one
+    // alone (it times an analysis after an edit), then a burst.
     const line = TOY_SCRIPT.split('\n').length - 1;
-    await Promise.all(Array.from({ length: 30 }, (_, i) =>
-      lsp.changeRange(URI, i + 2, { start: { line, character: i }, end: { line, character: i } }, 'x')));
-    await lsp.waitForDiagnostics(URI, (p) => p.version === 31);
-    expect(analyzer.calls.map((c) => c.version)).toEqual([1, 31]);
-    expect(analyzer.calls.at(-1)?.text).toBe(TOY_SCRIPT + 'x'.repeat(30));
+    const type = (version: number, character: number) => lsp.changeRange(URI, version, { start: { line, character }, end: { line, character } }, 'x');
+    await type(2, 0);
+    await lsp.waitForDiagnostics(URI, (p) => p.version === 2);
+    await Promise.all(Array.from({ length: 30 }, (_, i) => type(i + 3, i + 1)));
+    await lsp.waitForDiagnostics(URI, (p) => p.version === 32);
+    expect(analyzer.calls.map((c) => c.version)).toEqual([1, 2, 32]);
+    expect(analyzer.calls.at(-1)?.text).toBe(TOY_SCRIPT + 'x'.repeat(31));
     const versions = lsp.published.map((p) => p.version!);
     expect(versions).toEqual([...versions].sort((a, b) => a - b));
   });

@@ -34,7 +34,15 @@ export interface VersionedText {
 
 const DEFAULT_LIMITS: AnalysisLimits = { maxFileBytes: DEFAULT_MAX_BYTES };
 
-interface Entry { settingsKey: string; result: AnalysisResult; elapsedMs: number }
+/** How many recent analyses after an edit the debounce looks at. */
+const RECENT_EDITS = 3;
+
+interface Entry {
+  settingsKey: string;
+  result: AnalysisResult;
+  /** Times of the last few analyses of an edited text (not the first one, which parses from scratch). */
+  editMs: number[];
+}
 
 export class AnalysisStore {
   private readonly entries = new Map<string, Entry>();
@@ -76,13 +84,20 @@ export class AnalysisStore {
         }
       }
     }
-    this.entries.set(uri, { settingsKey, result, elapsedMs: performance.now() - started });
+    const elapsedMs = performance.now() - started;
+    const editMs = cached ? [...cached.editMs, elapsedMs].slice(-RECENT_EDITS) : [];
+    this.entries.set(uri, { settingsKey, result, editMs });
     return result;
   }
 
-  /** How long the last analysis of the document took, if it was analysed. */
-  elapsedMs(uri: string): number | undefined {
-    return this.entries.get(uri)?.elapsedMs;
+  /**
+   * What an analysis of the document after an edit costs: undefined before its first analysis, 0
+   * after it (no edit timed yet), else the fastest of its last few analyses after an edit: the
+   * document's own cost, not a pause of the machine or a re-parse after its tree was evicted.
+   */
+  editCostMs(uri: string): number | undefined {
+    const entry = this.entries.get(uri);
+    return entry && (entry.editMs.length ? Math.min(...entry.editMs) : 0);
   }
 
   /** Forgets the document and frees its syntax tree. */

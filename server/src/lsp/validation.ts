@@ -5,8 +5,10 @@
  *
  * The debounce adapts to the document: a burst of keystrokes closer together than the delay is
  * analysed once, for its last text, but waiting longer than an analysis takes only adds latency.
- * So a document is first analysed at once, and after an edit the wait is twice its last analysis
- * time, kept between 15 ms and 150 ms: ~20 ms for a 3,000-line script, 150 ms for a huge one.
+ * So a document is first analysed at once, and after an edit the wait is twice what an analysis
+ * after an edit costs it (AnalysisStore.editCostMs), kept between 15 ms and 150 ms: 15 ms for a
+ * 3,000-line script, 150 ms for a huge one. The first analysis (a parse from scratch, ~10× an
+ * incremental one) does not count: it would hold the first edits of every large file at 150 ms.
  */
 import type { Connection, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
@@ -21,10 +23,10 @@ import { statusOf } from './status';
 const MIN_DELAY_MS = 15;
 const MAX_DELAY_MS = 150;
 
-/** The debounce after an edit, given how long the document's last analysis took (undefined: never analysed). */
-export function debounceDelay(lastAnalysisMs: number | undefined): number {
-  if (lastAnalysisMs === undefined) return 0;
-  return Math.min(MAX_DELAY_MS, Math.max(MIN_DELAY_MS, Math.round(2 * lastAnalysisMs)));
+/** The debounce after an edit, given what an analysis after an edit costs the document (undefined: never analysed). */
+export function debounceDelay(editCostMs: number | undefined): number {
+  if (editCostMs === undefined) return 0;
+  return Math.min(MAX_DELAY_MS, Math.max(MIN_DELAY_MS, Math.round(2 * editCostMs)));
 }
 
 export class Validation {
@@ -40,7 +42,7 @@ export class Validation {
 
   /** The document was opened or changed. */
   schedule(uri: string): void {
-    this.debouncer.schedule(uri, debounceDelay(this.store.elapsedMs(uri)));
+    this.debouncer.schedule(uri, debounceDelay(this.store.editCostMs(uri)));
   }
 
   /** Re-analyses every open document (settings changed). */
