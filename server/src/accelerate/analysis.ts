@@ -145,7 +145,8 @@ function jobWithAccelerate(job: TrainingJob, root: Mapping, dsFile: DeepSpeedSet
     return jobWithConfig(job, { ...ds, ...(!ds.half && (mp === 'fp16' || mp === 'bf16') ? { half: mp } : {}) }, gpus);
   }
   const out = { ...job, gpus };
-  if (mp === 'fp16' || mp === 'bf16') Object.assign(out, { precision: `${mp}-mixed`, amp_style: 'autocast' });
+  // FSDP: accelerate builds a MixedPrecision policy over fp32 shards (launch-settings.ts applyAccelerate)
+  if (mp === 'fp16' || mp === 'bf16') Object.assign(out, { precision: `${mp}-mixed`, amp_style: plain.distributed_type === 'FSDP' ? 'master_weights' : 'autocast' });
   else if (mp === 'no') out.precision = 'fp32';
   return out;
 }
