@@ -85,6 +85,7 @@ export function precision(ctx: JobContext, model: ModelSource | undefined, ds: D
 /** fp16 loss scaling: torch GradScaler, or fp16 mixed precision (the Trainer and DeepSpeed scale fp16 losses). */
 export function gradScaler(ctx: JobContext, choice: PrecisionChoice): boolean {
   const scaler = callsNamed(ctx.facts, 'GradScaler', 'ShardedGradScaler')[0];
-  if (scaler) return true;
+  const enabled = scaler && keyword(ctx.ev, scaler, 'enabled')?.value;
+  if (scaler) return !(enabled?.ok && enabled.value === false); // GradScaler(enabled=False) passes losses through unscaled
   return choice.precision === 'fp16-mixed';
 }
