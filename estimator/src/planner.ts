@@ -188,7 +188,7 @@ function search(job: TrainingJob, gpu: Gpu, allowed: JobChange[], options: PlanO
   const found: { picked: JobChange[]; time: number }[] = [];
   for (const cls of classes) {
     if (plans.length >= limit || estimates >= maxEstimates) break;
-    // More changes at the same step time than a class that already gave a plan (bf16 for fp16): nothing gained.
+    // More changes at the same step time than a class that already gave a plan (a change the compute model sees no time in): nothing gained.
     if (found.some((f) => cls.time === f.time && f.picked.every((c) => cls.picked.includes(c)))) continue;
     // a class whose strongest combination's sum does not fit has no plan; its plan, if any, is fully estimated below
     if (over(applyAll(cls.classJob, pick(neutralGroups, strongest)))) continue;

@@ -19,7 +19,6 @@ export function changeIntents(change: JobChange, job: TrainingJob, ctx: WriterCo
   switch (change.id) {
     case 'enable-gradient-checkpointing': return py.checkpointing(ctx);
     case 'halve-micro-batch': return py.microBatch(ctx, job);
-    case 'use-bf16-instead-of-fp16': return py.bf16InsteadOfFp16(ctx);
     case 'use-bf16-mixed': return py.mixedPrecision(ctx, 'bf16');
     case 'use-fp16-mixed': return py.mixedPrecision(ctx, 'fp16');
     case 'use-adamw-8bit':

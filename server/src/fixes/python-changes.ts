@@ -38,18 +38,6 @@ export function microBatch(ctx: WriterContext, job: TrainingJob): EditIntent[] |
   return undefined;
 }
 
-/** `fp16=True` → `bf16=True` in TrainingArguments, or `Accelerator(mixed_precision="fp16")` → "bf16". */
-export function bf16InsteadOfFp16(ctx: WriterContext): EditIntent[] | undefined {
-  const flag = ctx.script.sites.trainingArgs?.keywords.get('fp16');
-  const value = flag?.childForFieldName('value');
-  const name = flag?.childForFieldName('name');
-  if (flag && name && value?.type === 'true' && !ctx.script.sites.trainingArgs!.keywords.has('bf16')) {
-    return [{ kind: 'replace', uri: ctx.uri, range: rangeOf(name), newText: 'bf16' }];
-  }
-  const info = ctx.script.values.precision;
-  return info?.source?.file === ctx.uri && !ctx.script.sites.trainingArgs ? setValue(ctx, 'precision', 'bf16') : undefined;
-}
-
 /** fp32 → `bf16=True` / `fp16=True` on TrainingArguments (an explicit False flipped). */
 export function mixedPrecision(ctx: WriterContext, half: 'bf16' | 'fp16'): EditIntent[] | undefined {
   const call = ctx.script.sites.trainingArgs;
