@@ -11,6 +11,7 @@ import { clip, isDtype, type Evaluator } from '../python/evaluate';
 import { firstArgument, keyword, type KeywordValue } from '../python/call-args';
 import { CONFIG_CLASSES, MODEL_CLASSES } from './model-configs';
 import { modelFromConfigJson } from './config-json';
+import { gptFromLocalModule } from './gpt-source';
 import type { WorkspaceFiles } from '../workspace/files';
 import { known, unknownValue } from './values';
 import type { ValueInfo } from './types';
@@ -41,7 +42,7 @@ export function findModelSource(facts: PythonFacts, evaluator: Evaluator, file: 
       (MODEL_ENTRY_CALLS.includes(c.callee) && c.keywords.has('model')))
     .sort((a, b) => a.call.startIndex - b.call.startIndex);
   const call = loads[0];
-  if (!call) return undefined;
+  if (!call) return gptFromLocalModule(facts, evaluator, file);
   const source = call.callee === 'from_config' || MODEL_CLASSES.includes(call.callee) && !call.receiver ? fromConfig(call, facts, evaluator, file) : fromPretrained(call, evaluator, file, files);
   const dtype = keyword(evaluator, call, 'torch_dtype') ?? keyword(evaluator, call, 'dtype');
   const dtypeName = dtype?.value.ok ? (isDtype(dtype.value.value) ? dtype.value.value.name : DTYPE_STRINGS[String(dtype.value.value)]) : undefined;

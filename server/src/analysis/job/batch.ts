@@ -17,10 +17,14 @@ export function microBatch(ctx: JobContext, ds?: DeepSpeedSource): number {
     return ctx.number('micro_batch', fromArgs, 8, 'TrainingArguments default per_device_train_batch_size=8');
   }
   const loader = callsNamed(ctx.facts, 'DataLoader')[0];
-  const arg = fromDeepSpeed(ds, 'micro_batch') ?? (loader ? keyword(ctx.ev, loader, 'batch_size') ?? positional(ctx.ev, loader, 1) : undefined);
+  const arg = fromDeepSpeed(ds, 'micro_batch') ?? (loader ? keyword(ctx.ev, loader, 'batch_size') ?? positional(ctx.ev, loader, 1) : undefined)
+    ?? (loader ? undefined : firstVariable(ctx, BATCH_NAMES));
   ctx.sites.microBatch = arg;
   return ctx.number('micro_batch', arg, 1, loader ? 'DataLoader default batch_size=1' : 'no TrainingArguments or DataLoader found; 1 assumed');
 }
+
+/** A loop's own batch variable (nanoGPT's `batch_size`, `MICRO_BATCH_SIZE`), read when no DataLoader shows the batch. */
+const BATCH_NAMES = /^(micro_)?batch_size(_per_(gpu|device))?$|^micro_batch$/i;
 
 export function gradAccum(ctx: JobContext, ds?: DeepSpeedSource): number {
   const fromDs = ctx.hasTrainingArgs ? undefined : fromDeepSpeed(ds, 'grad_accum');
@@ -50,7 +54,10 @@ export function seqLen(ctx: JobContext, maxPositions: number | undefined): numbe
   return ctx.number('seq_len', arg ?? firstVariable(ctx, SEQ_LEN_NAMES), fallback, 'not found');
 }
 
-/** The first assignment to a variable whose name matches, in document order. */
+/**
+ * The variable whose name matches and is assigned first, with the value it holds at the end of the
+ * file (after config overrides, `if ddp: x //= world_size` and the like): what the training loop uses.
+ */
 export function firstVariable(ctx: JobContext, names: RegExp): KeywordValue | undefined {
   const first = [...ctx.facts.assignments.entries()]
     .filter(([name]) => names.test(name.split('.').pop() ?? name))
@@ -58,7 +65,8 @@ export function firstVariable(ctx: JobContext, names: RegExp): KeywordValue | un
     .sort((a, b) => a.assignment.startIndex - b.assignment.startIndex)[0];
   if (!first) return undefined;
   const inClass = first.assignment.parent?.parent?.parent?.type === 'class_definition' || first.assignment.parent?.parent?.type === 'class_definition';
-  const value = (inClass && ctx.ev.dataclassField(first.name)) || ctx.ev.evaluate(first.value);
+  const final = first.name.includes('.') ? undefined : ctx.ev.valueAt(first.name, Infinity, first.assignment);
+  const value = (inClass && ctx.ev.dataclassField(first.name)) || final || ctx.ev.evaluate(first.value);
   return { site: first.assignment, value };
 }
 
