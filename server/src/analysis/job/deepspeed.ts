@@ -24,6 +24,8 @@ export interface DeepSpeedSource {
   uri?: string;
   /** The script text that names the config. */
   site: Node;
+  /** The dict literal, when the config is one (fixes edit it in place). */
+  dict?: Node;
   /** The config's fp16 loss-scaling keys, when it writes any. */
   lossScale?: LossScaleConfig;
 }
@@ -48,7 +50,7 @@ export function findDeepSpeed(ctx: JobContext): { found?: DeepSpeedSource; probl
     const plain = toPlain(ctx.ev, value, unread);
     const settings = interpretDeepSpeedConfig(plain);
     if (unread.length) settings.problems.push(`keys not read statically: ${unread.join(', ')}`);
-    return { found: withLossScale({ settings, source: { file: ctx.file, range }, label: `dict at line ${arg.value.node.startPosition.row + 1}`, site: arg.site }, plain) };
+    return { found: withLossScale({ settings, source: { file: ctx.file, range }, label: `dict at line ${arg.value.node.startPosition.row + 1}`, site: arg.site, dict: arg.value.node }, plain) };
   }
   if (typeof value !== 'string') return { problem: { reason: `DeepSpeed config \`${arg.site.text}\` is neither a dict nor a path`, range, kind: 'unreadable' } };
   if (!ctx.files) return { problem: { reason: `DeepSpeed config ${value} not read (no workspace access)`, range, kind: 'unknown' } };
