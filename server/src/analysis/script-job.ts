@@ -4,7 +4,7 @@
  * reported with the reason.
  */
 import type { TrainingJob } from '../../../estimator/src/types';
-import type { PythonFacts } from '../python/facts';
+import { callsNamed, type PythonFacts } from '../python/facts';
 import type { Evaluator } from '../python/evaluate';
 import type { WorkspaceFiles } from '../workspace/files';
 import { findModelSource } from './model-source';
@@ -72,7 +72,9 @@ export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, 
     peft: peft(ctx, arch.family), gpus: settings.gpus,
   } : null;
   if (job) {
-    if (gradScaler(ctx, prec)) job.grad_scaler = true;
+    const scaler = gradScaler(ctx, prec);
+    // false only where a scaler is constructed but disabled (`GradScaler(enabled=False)`); absent otherwise.
+    if (scaler || callsNamed(facts, 'GradScaler', 'ShardedGradScaler').length) job.grad_scaler = scaler;
     if (ds.found?.lossScale) job.loss_scale = ds.found.lossScale;
     const zero = ds.found?.settings.zero;
     if (zero) {
@@ -86,6 +88,7 @@ export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, 
     if (steps) job.total_steps = steps;
     const gen = inference(ctx, seq_len, micro_batch);
     if (gen) {
+      job.micro_batch = gen.batch;
       job.inference = { ...gen, kv_cache_dtype: prec.precision.startsWith('bf16') ? 'bf16' : prec.precision === 'fp32' ? 'fp32' : 'fp16' };
       const tp = tensorParallel(ctx);
       if (tp > 1) {

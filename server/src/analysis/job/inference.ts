@@ -5,16 +5,17 @@
  */
 import type { Node } from 'web-tree-sitter';
 import type { InferenceConfig } from '../../../../estimator/src/types';
-import { callsNamed } from '../../python/facts';
+import { callsNamed, type CallFact } from '../../python/facts';
 import { keyword } from '../../python/call-args';
 import { rangeOf } from '../values';
 import type { JobContext } from './context';
+import { hfGenerateBatch, pipelineBatch, vllmBatch, type PromptBatch } from './prompt-batch';
 
 /**
  * `promptLen`/`batch` come from the sequence-length and batch readers; when those only assumed
  * them, the whole inference setting is reported as assumed, naming the parts that are.
  */
-export function inference(ctx: JobContext, promptLen: number, batch: number): InferenceConfig | undefined {
+export function inference(ctx: JobContext, promptLen: number, loaderBatch: number): InferenceConfig | undefined {
   const trains = ctx.hasTrainingArgs || callsNamed(ctx.facts, 'backward', 'train', 'step').length > 0;
   if (trains) return undefined;
   const llm = callsNamed(ctx.facts, 'LLM')[0];
@@ -22,7 +23,14 @@ export function inference(ctx: JobContext, promptLen: number, batch: number): In
   if (!llm && !generate) return undefined;
   const num = (value: ReturnType<typeof keyword>, fallback: number) =>
     value?.value.ok && typeof value.value.value === 'number' ? value.value.value : fallback;
+  /** The prompts' batch, when the script shows it, replaces the loader's (the job's micro_batch follows it). */
+  const batchOf = (read: PromptBatch | undefined) => {
+    if (!read) return loaderBatch;
+    ctx.values.micro_batch = read.info;
+    return read.batch;
+  };
   if (llm) {
+    const batch = batchOf(vllmBatch(ctx, llm));
     const sampling = callsNamed(ctx.facts, 'SamplingParams')[0];
     const maxTokens = sampling && keyword(ctx.ev, sampling, 'max_tokens');
     const utilization = keyword(ctx.ev, llm, 'gpu_memory_utilization');
@@ -38,20 +46,39 @@ export function inference(ctx: JobContext, promptLen: number, batch: number): In
     ]);
     return config;
   }
-  const maxNew = keyword(ctx.ev, generate!, 'max_new_tokens');
+  const pipe = generate!.callee === 'pipeline' ? generate! : undefined;
+  const run = pipe && pipelineRun(ctx, pipe);
+  const batch = batchOf(pipe ? pipelineBatch(ctx, pipe, run) : hfGenerateBatch(ctx, generate!));
+  const maxNew = keyword(ctx.ev, generate!, 'max_new_tokens') ?? (run && keyword(ctx.ev, run, 'max_new_tokens'));
   const config: InferenceConfig = { engine: 'hf', prompt_len: promptLen, max_new_tokens: num(maxNew, 20), batch, kv_cache_dtype: 'fp16' };
   record(ctx, config, generate!.call, [maxNew ? undefined : 'max_new_tokens not given: transformers GenerationConfig default max_length=20']);
   return config;
 }
 
+/** `pipe(inputs, ...)` where `pipe = pipeline(...)`: the call that runs the pipeline. */
+function pipelineRun(ctx: JobContext, pipe: CallFact): CallFact | undefined {
+  const name = [...ctx.facts.assignments.values()].flat().find((a) => a.value.startIndex === pipe.call.startIndex && a.value.endIndex === pipe.call.endIndex)?.name;
+  return name ? ctx.facts.calls.find((c) => c.callee === name && !c.receiver && c.call.startIndex > pipe.call.endIndex) : undefined;
+}
+
 function record(ctx: JobContext, config: InferenceConfig, at: Node, defaults: (string | undefined)[]): void {
   const assumedParts = [
-    ctx.values.seq_len?.status === 'known' ? undefined : `prompt length ${config.prompt_len} assumed`,
+    ctx.values.seq_len?.status !== 'known' ? `prompt length ${config.prompt_len} assumed`
+      : paddedToLongest(ctx) ? `prompt length at most ${config.prompt_len} (max_length caps it; padding only reaches the longest prompt)` : undefined,
     ctx.values.micro_batch?.status === 'known' ? undefined : `batch ${config.batch} assumed`,
   ];
   const notes = [...defaults, ...assumedParts].filter((n): n is string => !!n);
   ctx.knownAt('inference', config, at, notes.join('; ') || undefined);
   if (assumedParts.some(Boolean)) ctx.values.inference!.status = 'assumed';
+}
+
+/** A tokenizer call with `max_length` that pads to the longest input (`padding=True`/"longest"), not to max_length. */
+function paddedToLongest(ctx: JobContext): boolean {
+  return ctx.facts.calls.some((c) => {
+    if (!c.keywords.has('max_length') || c.callee === 'generate') return false;
+    const padding = keyword(ctx.ev, c, 'padding');
+    return !padding || !padding.value.ok || padding.value.value !== 'max_length';
+  });
 }
 
 /** vLLM `LLM(tensor_parallel_size=N)`: the model is split over N GPUs. */
