@@ -3,6 +3,7 @@
  * `micro_batch_size`, `sequence_len`, `adapter`, `load_in_4bit`, ...; axolotl utils/config schema)
  * and LLaMA-Factory configs (`model_name_or_path` + `finetuning_type`/`stage`; its hparams
  * dataclasses: cutoff_len default 2048, lora_rank 8, lora_alpha default 2·rank, quantization_bit).
+ * torchtune recipe configs are read by torchtune-job.ts.
  * Every value points at its key's line; defaults are reported as assumed.
  */
 import { findModel } from '../../../estimator/src/catalog';
@@ -14,15 +15,17 @@ import { modelFromConfigJson } from './config-json';
 import { FIELD_LABELS, formatValue } from './fields';
 import { HF_NAMES } from './job/optimizer';
 import type { ScriptJob } from './script-job';
+import { buildTorchtuneJob, isTorchtuneConfig } from './torchtune-job';
 import type { AnalysisSettings, JobField, Range, ValueInfo } from './types';
 
 type Flavour = 'axolotl' | 'llamafactory';
 
 export function isTrainerYaml(text: string): boolean {
-  return /^base_model\s*:/m.test(text) || (/^model_name_or_path\s*:/m.test(text) && /^(finetuning_type|stage)\s*:/m.test(text));
+  return /^base_model\s*:/m.test(text) || (/^model_name_or_path\s*:/m.test(text) && /^(finetuning_type|stage)\s*:/m.test(text)) || isTorchtuneConfig(text);
 }
 
 export function buildYamlJob(text: string, file: string, settings: AnalysisSettings, files?: WorkspaceFiles): ScriptJob {
+  if (isTorchtuneConfig(text)) return buildTorchtuneJob(text, file, settings, files);
   const { root, lines } = readYamlDocument(text);
   const flavour: Flavour = 'base_model' in root ? 'axolotl' : 'llamafactory';
   const values: Partial<Record<JobField, ValueInfo>> = {};

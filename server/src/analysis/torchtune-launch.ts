@@ -1,0 +1,117 @@
+/**
+ * `tune run` launch lines for a torchtune config: `tune run [torchrun options] <recipe> --config
+ * <file.yaml> [key=value ...]` (torchtune/_cli/run.py: options before the recipe go to torchrun,
+ * `key=value` after it are OmegaConf dotlist overrides, `~key` removes a key). Found in the
+ * workspace's shell scripts (the config resolved relative to the script, then the workspace) or
+ * given whole as the `command` setting. Nothing is executed.
+ */
+import { realpathSync } from 'node:fs';
+import { basename, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { uriToPath, type WorkspaceFiles } from '../workspace/files';
+import { assignment, logicalLines, words } from '../launch/shell';
+import type { Range } from './types';
+
+export interface TuneRun {
+  recipe: string;
+  config: string;
+  /** torchrun's --nproc_per_node (default 1) and --nnodes. */
+  gpusPerNode: number;
+  nodes: number;
+  /** Dotted key → value as written; `undefined` for a `~key` removal. */
+  overrides: Map<string, string | undefined>;
+}
+
+export interface FoundTuneRun {
+  run: TuneRun;
+  /** "scripts/finetune.sh line 3" or "--command". */
+  label: string;
+  origin?: { file: string; range: Range };
+  /** Other launch lines that run the same config (labels). */
+  alternatives: string[];
+}
+
+/** torchrun flags that take no value. */
+const BOOLEAN_FLAGS = new Set(['standalone', 'no_python', 'module', 'm', 'run_path']);
+
+export function parseTuneRun(line: string, vars?: Map<string, string>): TuneRun | undefined {
+  const all = words(line, vars);
+  const cut = all.findIndex((w) => w === ';' || w === '&' || w === '|');
+  const ws = cut >= 0 ? all.slice(0, cut) : all;
+  const at = ws.findIndex((w, i) => basename(w) === 'tune' && ws[i + 1] === 'run');
+  // before it: environment assignments and wrappers (exec, nohup, srun and its options), never a command that only prints
+  if (at < 0 || ['echo', 'printf'].includes(ws[0])) return undefined;
+  const rest = ws.slice(at + 2);
+  const launcher = new Map<string, string | true>();
+  let i = 0;
+  for (; i < rest.length && rest[i].startsWith('-'); i++) {
+    const [flag, inline] = split(rest[i]);
+    if (inline !== undefined) launcher.set(flag, inline);
+    else if (BOOLEAN_FLAGS.has(flag) || i + 1 >= rest.length || rest[i + 1].startsWith('-')) launcher.set(flag, true);
+    else launcher.set(flag, rest[++i]);
+  }
+  const recipe = rest[i++];
+  if (!recipe) return undefined;
+  let config: string | undefined;
+  const overrides = new Map<string, string | undefined>();
+  for (; i < rest.length; i++) {
+    const [flag, inline] = rest[i].startsWith('-') ? split(rest[i]) : ['', undefined];
+    if (flag === 'config' || flag === 'c') config = inline ?? rest[++i];
+    else if (/^~[\w.]+$/.test(rest[i])) overrides.set(rest[i].slice(1), undefined);
+    else {
+      const m = /^([\w.]+)=(.*)$/.exec(rest[i]);
+      if (m) overrides.set(m[1], m[2]);
+    }
+  }
+  if (!config) return undefined;
+  const count = (key: string, fallback: number) => {
+    const v = launcher.get(key);
+    const n = typeof v === 'string' ? parseInt(v.split(':').pop()!, 10) : NaN;
+    return Number.isInteger(n) && n > 0 ? n : fallback;
+  };
+  return { recipe, config, gpusPerNode: count('nproc_per_node', 1), nodes: count('nnodes', 1), overrides };
+}
+
+function split(word: string): [string, string | undefined] {
+  const eq = word.indexOf('=');
+  const name = (eq > 0 ? word.slice(0, eq) : word).replace(/^-+/, '').replace(/-/g, '_');
+  return [name, eq > 0 ? word.slice(eq + 1) : undefined];
+}
+
+/** The launch of the config at `configUri`: the `command` setting when it is a `tune run` line, else the workspace's shell scripts. */
+export function findTuneRun(configUri: string, files: WorkspaceFiles | undefined, command?: string): FoundTuneRun | undefined {
+  if (command) {
+    const run = parseTuneRun(command);
+    return run ? { run, label: '--command', alternatives: [] } : undefined;
+  }
+  const written = uriToPath(configUri);
+  if (!files || !written) return undefined;
+  let configPath: string;
+  try {
+    configPath = realpathSync(written);
+  } catch {
+    return undefined;
+  }
+  const found: FoundTuneRun[] = [];
+  for (const shell of files.list((name) => /\.(sh|bash)$/.test(name)).sort()) {
+    const read = files.read(shell, configUri);
+    if (!read.ok || !read.text.includes('tune')) continue;
+    const vars = new Map<string, string>();
+    for (const line of logicalLines(read.text)) {
+      if (assignment(line.text, vars)) continue;
+      const run = parseTuneRun(line.text, vars);
+      if (!run || !/\.ya?ml$/i.test(run.config)) continue;
+      const target = files.read(run.config, pathToFileURL(read.path).href);
+      if (!target.ok || target.path !== configPath) continue;
+      const root = files.roots.find((r) => read.path.startsWith(r)) ?? read.path;
+      found.push({
+        run,
+        label: `${relative(root, read.path) || basename(read.path)} line ${line.line + 1}`,
+        origin: { file: pathToFileURL(read.path).href, range: { start: { line: line.line, character: 0 }, end: { line: line.line, character: line.text.length } } },
+        alternatives: [],
+      });
+    }
+    if (found.length >= 8) break;
+  }
+  return found.length ? { ...found[0], alternatives: found.slice(1).map((f) => f.label) } : undefined;
+}
