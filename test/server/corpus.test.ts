@@ -55,6 +55,7 @@ const JOB_PATHS: Record<string, readonly string[] | null> = {
   parallel: ['tensor', 'pipeline', 'sequence_parallel', 'expert', 'pipeline_schedule', 'pipeline_micro_batches'],
   quantization: ['method', 'bits', 'double_quant', 'group_size', 'compute_dtype', 'kbit_prepared'],
   inference: ['engine', 'prompt_len', 'max_new_tokens', 'batch', 'kv_cache_dtype', 'gpu_memory_utilization', 'max_model_len'],
+  loss_scale: ['loss_scale', 'initial_scale_power', 'loss_scale_window', 'hysteresis', 'min_loss_scale'],
 };
 
 /** Job paths whose provenance lives under another field's ValueInfo. */
