@@ -29,7 +29,10 @@ export function vllmBatch(ctx: JobContext, llm: CallFact): PromptBatch | undefin
   const capNote = cap ? `max_num_seqs=${cap}` : `vLLM default max_num_seqs=${VLLM_MAX_NUM_SEQS}`;
   if (!count.ok) return unknownBatch(ctx, prompts, `prompt count: ${count.reason}; up to ${capNote} run at once`);
   const batch = Math.min(count.value, limit);
-  return known(ctx, batch, count, batch < count.value ? `${count.value} prompts, ${capNote} at once` : `${count.value} prompts in one batch (${capNote})`);
+  const read = known(ctx, batch, count, batch < count.value ? `${count.value} prompts, ${capNote} at once` : `${count.value} prompts in one batch (${capNote})`);
+  // Capped by vLLM's default, the batch is a library default (it may differ between vLLM versions): assumed.
+  if (batch < count.value && !cap) read.info.status = 'assumed';
+  return read;
 }
 
 /** `model.generate(**inputs)` / `input_ids=inputs["input_ids"]` where `inputs = tokenizer(prompts, ...)`. */
