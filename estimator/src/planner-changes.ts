@@ -19,11 +19,13 @@ export type FitFixId =
   | 'zero-stage-3'
   | 'zero-offload-optimizer'
   | 'zero-offload-all'
+  | 'fsdp-full-shard'
+  | 'fsdp-full-shard-offload'
   | 'use-lora'
   | 'use-qlora'
   | 'shorten-sequence';
 
-/** Changes in one group exclude each other; options of a group are listed weakest to strongest memory saving. */
+/** Changes in one group exclude each other; options of a group are listed weakest to strongest memory saving ('zero': the sharding layout, ZeRO or FSDP). */
 export type ChangeGroup = 'checkpointing' | 'micro-batch' | 'precision' | 'optimizer' | 'attention' | 'zero' | 'peft' | 'sequence';
 
 /**
@@ -134,6 +136,25 @@ function zeroChanges(job: TrainingJob): JobChange[] {
   return out;
 }
 
+/**
+ * FSDP jobs: FULL_SHARD (parameters, gradients and optimizer states sharded, ZeRO-3's layout) where the job shards
+ * less, and FULL_SHARD with CPU offload of the parameters (torch.distributed.fsdp.CPUOffload(offload_params=True):
+ * parameters, gradients and the optimizer step on the host). They take the ZeRO group's place (one sharding choice).
+ */
+function fsdpChanges(job: TrainingJob): JobChange[] {
+  const current = job.fsdp;
+  if (!current || job.inference || job.quantization) return [];
+  const fsdp = (cpu_offload: boolean) => (j: TrainingJob): TrainingJob => ({ ...j, fsdp: { ...(j.fsdp ?? current), strategy: 'FULL_SHARD', cpu_offload } });
+  const out: JobChange[] = [];
+  if (job.gpus > 1 && current.strategy !== 'FULL_SHARD') {
+    out.push({ id: 'fsdp-full-shard', group: 'zero', tier: 0, disruption: 3, label: 'FSDP full shard', apply: fsdp(current.cpu_offload) });
+  }
+  if (!current.cpu_offload) {
+    out.push({ id: 'fsdp-full-shard-offload', group: 'zero', tier: 0, disruption: 6, label: 'FSDP full shard with CPU offload', apply: fsdp(true) });
+  }
+  return out;
+}
+
 /** QLoRA: NF4 with double quantization, compute in bf16 where the GPU has it (Dettmers et al. 2023, Sec. 3). */
 function peftChanges(job: TrainingJob, gpu: Gpu): JobChange[] {
   if (job.inference || job.peft || job.quantization) return [];
@@ -166,7 +187,7 @@ export function jobChanges(job: TrainingJob, gpu: Gpu): JobChange[] {
   if (!job.grad_checkpointing) {
     out.push({ id: 'enable-gradient-checkpointing', group: 'checkpointing', tier: 0, disruption: 1, label: 'Enable gradient checkpointing', apply: (j) => ({ ...j, grad_checkpointing: true }) });
   }
-  out.push(...microBatchChanges(job), ...precisionChanges(job, gpu), ...optimizerChanges(job), ...attentionChanges(job, gpu), ...zeroChanges(job), ...peftChanges(job, gpu), ...sequenceChanges(job));
+  out.push(...microBatchChanges(job), ...precisionChanges(job, gpu), ...optimizerChanges(job), ...attentionChanges(job, gpu), ...zeroChanges(job), ...fsdpChanges(job), ...peftChanges(job, gpu), ...sequenceChanges(job));
   return out;
 }
 

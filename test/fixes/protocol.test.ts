@@ -112,6 +112,12 @@ const CASES: { folder: string; script: string; expected: string[] }[] = [
   },
   { folder: 'launcher', script: 'train.py', expected: ['enable-gradient-checkpointing', 'halve-micro-batch', 'zero-stage-2', 'zero-stage-3', 'zero-offload-optimizer', 'zero-offload-all', 'use-adamw-8bit'] },
   { folder: 'loop', script: 'train_loop.py', expected: ['enable-gradient-checkpointing', 'use-lora', 'use-qlora'] },
+  { folder: 'fsdp', script: 'train_fsdp.py', expected: ['enable-gradient-checkpointing', 'fsdp-full-shard', 'fsdp-full-shard-offload'] },
+  { folder: 'hf-fsdp', script: 'finetune_fsdp.py', expected: ['enable-gradient-checkpointing', 'fsdp-full-shard', 'fsdp-full-shard-offload', 'use-lora'] },
+  {
+    folder: 'dsdict', script: 'pretrain_ds.py',
+    expected: ['enable-gradient-checkpointing', 'halve-micro-batch', 'zero-stage-2', 'zero-stage-3', 'zero-offload-optimizer', 'zero-offload-all'],
+  },
 ];
 
 describe.each(CASES)('quick fixes on $folder/$script', ({ folder, script, expected }) => {
@@ -173,6 +179,53 @@ describe('edits land where the values are set', () => {
     expect(script).toContain('BATCH = 4  # per GPU\n');
     expect(script).toContain('    fp16=True,  # mixed precision\n    max_steps=1000,\n    gradient_accumulation_steps=2,\n)');
     expect(script.match(/per_device_train_batch_size/g)).toHaveLength(1);
+    await client.close(uri);
+  });
+});
+
+describe('FSDP, DeepSpeed dict configs and custom modules', () => {
+  /** The code actions on the job's TL001 diagnostic, by title prefix. */
+  async function actionsOf(folder: string, script: string) {
+    const uri = pathToFileURL(join(workspace, folder, script)).href;
+    const text = readFileSync(join(FIXTURES, folder, script), 'utf8');
+    await client.open(uri, text);
+    const oom = await oomOf(uri, text);
+    const actions = ((await client.codeActions(uri, oom.range, [oom])) ?? []) as CodeAction[];
+    return { uri, text, oom, action: (prefix: string) => actions.find((a) => a.title.startsWith(prefix))!, actions };
+  }
+
+  it('FSDP(...): full shard and CPU offload written as its arguments, the import added, the comment kept', async () => {
+    const { uri, text, action } = await actionsOf('fsdp', 'train_fsdp.py');
+    const { script } = applyWorkspaceEdit(action('FSDP full shard with CPU offload:').edit!, uri, text);
+    expect(script).toContain('    sharding_strategy=ShardingStrategy.FULL_SHARD,  # keeps parameters gathered from forward to backward\n');
+    expect(script).toContain('    device_id=torch.cuda.current_device(),\n    cpu_offload=CPUOffload(offload_params=True),\n)');
+    expect(script).toContain('from transformers import AutoModelForCausalLM\nfrom torch.distributed.fsdp import CPUOffload\n');
+    expect(script.match(/import ShardingStrategy/g)).toHaveLength(1);
+    const status = await reanalyse(uri, script);
+    expect(status.total_bytes).toBeLessThan((await reanalyse(uri, text)).total_bytes!);
+    await client.close(uri);
+  });
+
+  it('TrainingArguments(fsdp="..."): the options rewritten, auto_wrap kept', async () => {
+    const { uri, text, action } = await actionsOf('hf-fsdp', 'finetune_fsdp.py');
+    const { script } = applyWorkspaceEdit(action('FSDP full shard with CPU offload:').edit!, uri, text);
+    expect(script).toContain('    fsdp="full_shard offload auto_wrap",  # wrap each decoder layer\n');
+    await client.close(uri);
+  });
+
+  it('a ds_config dict in the script: values replaced and keys added in its layout, as Python', async () => {
+    const { uri, text, action } = await actionsOf('dsdict', 'pretrain_ds.py');
+    const micro = applyWorkspaceEdit(action('Micro-batch 4 with gradient accumulation 4').edit!, uri, text).script;
+    expect(micro).toContain('    "train_micro_batch_size_per_gpu": 4,\n    "gradient_accumulation_steps": 4,\n');
+    const offload = applyWorkspaceEdit(action('ZeRO stage 2 with optimizer offload').edit!, uri, text).script;
+    expect(offload).toContain('        "stage": 2,  # optimizer states sharded\n        "offload_optimizer": {"device": "cpu", "pin_memory": True},\n    },');
+    expect((await reanalyse(uri, offload)).total_bytes).toBeLessThan((await reanalyse(uri, text)).total_bytes!);
+    await client.close(uri);
+  });
+
+  it('a custom nn.Module: checkpointing is no code action (the analysis keeps it as a hint: test/server/fixes.test.ts)', async () => {
+    const { uri, actions } = await actionsOf('custom', 'train_gpt.py');
+    expect(actions.map((a) => a.title).join('\n')).not.toMatch(/checkpoint/i);
     await client.close(uri);
   });
 });

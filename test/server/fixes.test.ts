@@ -1,13 +1,18 @@
 /**
  * The gradient-checkpointing quick fix: the edit keeps the layout of the call, yields valid
- * Python, and re-analysis shows the job with checkpointing and a smaller total.
+ * Python, and re-analysis shows the job with checkpointing and a smaller total; for a custom
+ * nn.Module it is a hint without an edit.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Parser } from 'web-tree-sitter';
 import { createAnalyzer, type Analyzer } from '../../server/src/analysis/analyzer';
 import { defaultAssets } from '../../server/src/parsing/assets';
 import { loadLanguages } from '../../server/src/parsing/languages';
 import { applyEdits } from '../support/edits';
+import { createWorkspaceFiles } from '../../server/src/workspace/files';
 
 let analyzer: Analyzer;
 let parser: Parser;
@@ -59,6 +64,22 @@ describe('enable gradient checkpointing', () => {
   it('flips an explicit False, keeping the comment after it', () => {
     const text = `${LOAD}args = TrainingArguments(\n    gradient_checkpointing=False,  # too slow?\n)\n`;
     expect(applyCheckpointing(text)).toBe(`${LOAD}args = TrainingArguments(\n    gradient_checkpointing=True,  # too slow?\n)\n`);
+  });
+
+  it('adds after a last argument that ends in a comment, keeping the comment on its line', () => {
+    const text = `${LOAD}args = TrainingArguments(\n    output_dir="o",\n    max_steps=10  # short run\n)\n`;
+    expect(applyCheckpointing(text)).toBe(`${LOAD}args = TrainingArguments(\n    output_dir="o",\n    max_steps=10,  # short run\n    gradient_checkpointing=True\n)\n`);
+  });
+
+  it('for a custom nn.Module: a hint with its saving and no edit (it has no gradient_checkpointing_enable)', () => {
+    const dir = join(__dirname, '..', 'fixes', 'fixtures', 'custom');
+    const path = join(dir, 'train_gpt.py');
+    const a = analyzer.analyze({ uri: pathToFileURL(path).href, text: readFileSync(path, 'utf8'), version: 1 }, settings, createWorkspaceFiles([dir]));
+    const fix = a.fixes.find((f) => f.id === 'enable-gradient-checkpointing')!;
+    expect(fix.edits).toEqual([]);
+    expect(fix.title).toMatch(/^Gradient checkpointing \(hint, not written\): call each block as torch\.utils\.checkpoint\.checkpoint\(block, x, use_reentrant=False\): \d+\.\d → \d+\.\d GiB/);
+    expect(fix.total_after_bytes).toBeLessThan(a.estimate!.per_gpu.total);
+    expect(a.findings.find((f) => f.code === 'TL001')!.fixIds ?? []).not.toContain('enable-gradient-checkpointing');
   });
 
   it('enables it on the model in a plain PyTorch loop', () => {

@@ -1,7 +1,8 @@
 /**
  * From the estimator's changes to fixes with edits: each change's writer (python-changes, peft-changes,
- * deepspeed-changes) gives intents, composed into one edit per place. Single changes become the quick fixes of
- * an analysis; the planner's combinations become plans, searched only over changes TrainLens can write.
+ * deepspeed-changes, fsdp-changes) gives intents, composed into one edit per place. Single changes become the
+ * quick fixes of an analysis; the planner's combinations become plans, searched only over changes TrainLens can
+ * write.
  */
 import { planFits, type JobChange, type Plan, type PlanOptions } from '../../../estimator/src';
 import { cachedFitFixes } from '../analysis/estimate-cache';
@@ -10,6 +11,7 @@ import type { Fix } from '../analysis/types';
 import { gib, gibNumber } from '../render/units';
 import type { WriterContext } from './context';
 import { zero } from './deepspeed-changes';
+import { fsdp } from './fsdp-changes';
 import { composeIntents, type ComposedEdit, type EditIntent } from './intents';
 import { lora, qlora } from './peft-changes';
 import * as py from './python-changes';
@@ -30,6 +32,8 @@ export function changeIntents(change: JobChange, job: TrainingJob, ctx: WriterCo
     case 'zero-stage-3':
     case 'zero-offload-optimizer':
     case 'zero-offload-all': return zero(ctx, job);
+    case 'fsdp-full-shard':
+    case 'fsdp-full-shard-offload': return fsdp(ctx, job);
     case 'use-lora': return lora(ctx, job);
     case 'use-qlora': return qlora(ctx, job);
     case 'shorten-sequence': return py.sequence(ctx, job);
@@ -57,15 +61,19 @@ export function effectText(before: Estimate, after: Estimate): string {
   return percent === 0 ? memory : `${memory}, about ${percent > 0 ? '+' : '−'}${Math.abs(percent)}% step time`;
 }
 
-/** Quick fixes: the single changes, largest saving first; a change without an edit is kept (hovers list it) with no edits. */
+/**
+ * Quick fixes: the single changes, largest saving first; a change without an edit is kept (hovers list it) with no
+ * edits, titled as a hint where the title can say what to write (checkpointing in a custom module).
+ */
 export function buildFixes(ctx: WriterContext, gpu: Gpu, before: Estimate): Fix[] {
   const job = ctx.script.job!;
   return cachedFitFixes(job, gpu).map((candidate) => {
     const edit = planEdit([candidate.change], candidate.job, ctx);
     const after = candidate.estimate;
+    const hint = !edit && candidate.id === 'enable-gradient-checkpointing' ? py.checkpointingHint(ctx) : undefined;
     return {
       id: candidate.id,
-      title: `${candidate.title}: ${effectText(before, after)}`,
+      title: `${hint ?? candidate.title}: ${effectText(before, after)}`,
       saves_bytes: before.per_gpu.total - after.per_gpu.total,
       total_after_bytes: after.per_gpu.total,
       fits_after: after.fits,

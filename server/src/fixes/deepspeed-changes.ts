@@ -1,6 +1,7 @@
 /**
- * ZeRO stage and CPU offload: edited in the DeepSpeed JSON file the script names, or, for a Trainer script
- * without DeepSpeed, written as a new config next to the script and wired in with `deepspeed="..."`.
+ * ZeRO stage and CPU offload: edited in the DeepSpeed config the script names (a JSON file or a dict literal in
+ * the script), or, for a Trainer script without DeepSpeed, written as a new config next to the script and wired
+ * in with `deepspeed="..."`.
  */
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -8,7 +9,7 @@ import { uriToPath } from '../workspace/files';
 import type { TrainingJob, ZeroConfig } from '../../../estimator/src/types';
 import type { EditIntent } from './intents';
 import type { WriterContext } from './context';
-import { deepSpeedFile, setJsonKey } from './values';
+import { setJsonKey } from './values';
 
 /** DeepSpeed's offload block for the CPU (zero/offload_config.py: device, pin_memory). */
 const CPU_OFFLOAD = '{"device": "cpu", "pin_memory": true}';
@@ -22,7 +23,6 @@ export function zero(ctx: WriterContext, job: TrainingJob): EditIntent[] | undef
 
 function editConfig(ctx: WriterContext, target: ZeroConfig): EditIntent[] | undefined {
   const current = ctx.script.job?.zero;
-  if (!deepSpeedFile(ctx)) return undefined;
   if (!current) return setJsonKey(ctx, ['zero_optimization'], zeroBlock(target));
   const intents: EditIntent[] = [];
   const set = (path: string[], value: string) => {

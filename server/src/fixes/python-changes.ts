@@ -8,9 +8,19 @@ import type { WriterContext } from './context';
 import { rangeOf } from '../analysis/values';
 import { setValue } from './values';
 import { assignedName } from './python-layout';
+import { MODEL_CLASSES } from '../analysis/model-configs';
 
 /** transformers OptimizerNames written for each optimizer change (training_args.py). */
 export const OPTIM_NAMES: Record<string, string> = { adamw_8bit: 'adamw_bnb_8bit', paged_adamw_8bit: 'paged_adamw_8bit', adafactor: 'adafactor' };
+
+/**
+ * A model transformers builds (from_pretrained/from_config or a model class such as GPT2LMHeadModel(config)):
+ * it has `gradient_checkpointing_enable()` (transformers PreTrainedModel); a custom nn.Module has not.
+ */
+function isTransformersModel(ctx: WriterContext): boolean {
+  const call = ctx.script.sites.model?.call;
+  return !!call && (call.callee === 'from_pretrained' || call.callee === 'from_config' || MODEL_CLASSES.includes(call.callee));
+}
 
 /** TrainingArguments `gradient_checkpointing=True`, an explicit False flipped, or `model.gradient_checkpointing_enable()` in a loop. */
 export function checkpointing(ctx: WriterContext): EditIntent[] | undefined {
@@ -20,8 +30,18 @@ export function checkpointing(ctx: WriterContext): EditIntent[] | undefined {
   if (sites.trainingArgs && !sites.gradCheckpointing) return [{ kind: 'keyword', args: sites.trainingArgs.args, text: 'gradient_checkpointing=True' }];
   const load = sites.model?.call.call;
   const name = load && assignedName(load);
-  if (!sites.trainingArgs && load && name) return [{ kind: 'after', node: load, line: `${name}.gradient_checkpointing_enable()` }];
+  if (!sites.trainingArgs && load && name && isTransformersModel(ctx)) return [{ kind: 'after', node: load, line: `${name}.gradient_checkpointing_enable()` }];
   return undefined;
+}
+
+/**
+ * For a custom nn.Module no edit is written (which blocks to wrap, and whether their forward is safe to re-run, is
+ * the author's call), so the fix is a hint that says what to do: wrap each block's call in
+ * torch.utils.checkpoint.checkpoint(block, x, use_reentrant=False), which is what the estimate assumes.
+ */
+export function checkpointingHint(ctx: WriterContext): string | undefined {
+  if (ctx.script.sites.trainingArgs || !ctx.script.sites.model || isTransformersModel(ctx)) return undefined;
+  return 'Gradient checkpointing (hint, not written): call each block as torch.utils.checkpoint.checkpoint(block, x, use_reentrant=False)';
 }
 
 /** `micro_batch` and `grad_accum` where each is set; accumulation added to TrainingArguments (or the DeepSpeed config) when it was a default. */

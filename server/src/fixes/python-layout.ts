@@ -14,7 +14,15 @@ export function addKeywords(args: Node, keywordTexts: string[], text: string): T
   const multiline = last.startPosition.row > args.startPosition.row;
   if (!multiline) return insert(pos(last.endPosition), keywordTexts.map((k) => `, ${k}`).join(''));
   const indent = lineIndent(text, last.startPosition.row);
-  if (trailingComma) return insert(pos(trailingComma.endPosition), keywordTexts.map((k) => `\n${indent}${k},`).join(''));
+  // a comment at the end of the last item's line stays on that line
+  const end = trailingComma ?? last;
+  const comment = end.nextSibling?.type === 'comment' && end.nextSibling.startPosition.row === end.endPosition.row ? end.nextSibling : undefined;
+  if (trailingComma) return insert(pos((comment ?? trailingComma).endPosition), keywordTexts.map((k) => `\n${indent}${k},`).join(''));
+  if (comment) {
+    const gap = (text.split('\n')[last.endPosition.row] ?? '').slice(last.endPosition.column, comment.startPosition.column);
+    const range = { start: pos(last.endPosition), end: pos(comment.endPosition) };
+    return { range, newText: `,${gap}${comment.text}${keywordTexts.map((k, i) => `${i ? ',' : ''}\n${indent}${k}`).join('')}` };
+  }
   return insert(pos(last.endPosition), keywordTexts.map((k) => `,\n${indent}${k}`).join(''));
 }
 

@@ -1,7 +1,7 @@
 /**
  * Setting a job value where it is set: the literal in the script (`BATCH = 8`, `per_device_train_batch_size=8`),
  * the option on a launcher's command line (`--per_device_train_batch_size 8` in run.sh), or the key in the
- * DeepSpeed config file. Never a second, conflicting setting elsewhere.
+ * DeepSpeed config (its JSON file, or its dict literal in the script). Never a second, conflicting setting elsewhere.
  */
 import type { JobField, Range } from '../analysis/types';
 import { insertMember, offsetAt, replaceSpan } from '../deepspeed/edits';
@@ -9,6 +9,7 @@ import type { JsonNode } from '../deepspeed/json-tree';
 import type { EditIntent } from './intents';
 import type { WriterContext } from './context';
 import { uriToPath } from '../workspace/files';
+import { setDictKey } from './python-dict';
 
 /** Python's spelling of a value. */
 export function pyLiteral(value: number | boolean | string): string {
@@ -68,8 +69,13 @@ export function deepSpeedFile(ctx: WriterContext): { uri: string; text: string; 
   return { uri, text: read.text, root: doc.root };
 }
 
-/** Sets `path` (object keys) in the DeepSpeed file to a JSON value text, adding the key (and objects on the way) when absent. */
+/**
+ * Sets `path` (object keys) in the DeepSpeed config to a JSON value text, adding the key (and objects on the way)
+ * when absent: in the JSON file the script names, or in the dict literal written in the script.
+ */
 export function setJsonKey(ctx: WriterContext, path: string[], valueText: string): EditIntent[] | undefined {
+  const dict = ctx.script.sites.deepspeed?.dict;
+  if (dict) return setDictKey(ctx.uri, ctx.text, dict, path, valueText);
   const file = deepSpeedFile(ctx);
   if (!file) return undefined;
   let object: JsonNode & { kind: 'object' } = file.root;
