@@ -46,15 +46,15 @@ describe('accelerate config applied to the script', () => {
     expect(a.values.grad_accum!.reason).toContain('--gradient_accumulation_steps');
   });
 
-  it('deepspeed_config_file: the JSON file decides, loss-scale keys included', () => {
+  it('deepspeed_config_file: the JSON file decides, optimizer and loss-scale keys included', () => {
     const root = writeWorkspace({
       'train.py': SCRIPT,
       'acc.yaml': 'distributed_type: DEEPSPEED\ndeepspeed_config:\n  deepspeed_config_file: ds/z3.json\nnum_processes: 8\n',
-      'ds/z3.json': '{"fp16": {"enabled": true, "initial_scale_power": 10}, "gradient_accumulation_steps": 2, "zero_optimization": {"stage": 3, "offload_param": {"device": "cpu"}}}',
+      'ds/z3.json': '{"fp16": {"enabled": true, "initial_scale_power": 10}, "optimizer": {"type": "Lion"}, "gradient_accumulation_steps": 2, "zero_optimization": {"stage": 3, "offload_param": {"device": "cpu"}}}',
       'launch.sh': 'accelerate launch --config_file acc.yaml train.py\n',
     });
     const a = analyzeFile(analyzer, root, 'train.py');
-    expect(a.job).toMatchObject({ gpus: 8, grad_accum: 2, precision: 'fp16-mixed', amp_style: 'master_weights', zero: { stage: 3, offload_param: 'cpu' }, loss_scale: { initial_scale_power: 10 } });
+    expect(a.job).toMatchObject({ gpus: 8, grad_accum: 2, precision: 'fp16-mixed', amp_style: 'master_weights', optimizer: 'lion', zero: { stage: 3, offload_param: 'cpu' }, loss_scale: { initial_scale_power: 10 } });
     expect(a.values.zero!.reason).toContain('ds/z3.json');
   });
 

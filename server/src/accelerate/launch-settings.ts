@@ -9,6 +9,7 @@ import type { FsdpConfig, LossScaleConfig, TrainingJob, ZeroConfig } from '../..
 import type { JobContext } from '../analysis/job/context';
 import type { JobField, Range } from '../analysis/types';
 import { lossScaleOf } from '../analysis/job/deepspeed';
+import { deepSpeedOptimizer } from '../analysis/job/optimizer';
 import { interpretDeepSpeedConfig, type JsonValue } from '../deepspeed/interpret';
 import type { FoundLaunch } from '../launch/discover';
 import { readYamlDocument, type YamlMap } from '../launch/yaml-lite';
@@ -32,6 +33,8 @@ export interface AccelerateSettings {
   /** fsdp_activation_checkpointing: accelerate wraps the transformer layers in activation checkpointing. */
   checkpointing?: Placed<boolean>;
   lossScale?: LossScaleConfig;
+  /** The DeepSpeed file's optimizer.type. */
+  optimizer?: Placed<string>;
 }
 
 export function accelerateSettings(launch: FoundLaunch, files: WorkspaceFiles | undefined, scriptFile: string, notes: string[]): AccelerateSettings {
@@ -125,6 +128,7 @@ function deepspeed(out: AccelerateSettings, pick: (flag: string, path: string) =
     if (s.zero) out.zero = placed(s.zero);
     if (s.half) out.half = placed(s.half);
     if (typeof s.grad_accum === 'number') out.gradAccum = placed(s.grad_accum);
+    if (s.optimizer) out.optimizer = placed(s.optimizer);
     const lossScale = lossScaleOf(parsed);
     if (lossScale) out.lossScale = lossScale;
     return;
@@ -184,4 +188,9 @@ export function applyAccelerate(ctx: JobContext, job: TrainingJob, s: Accelerate
     record('grad_checkpointing', s.checkpointing);
   }
   if (s.lossScale && !job.loss_scale) job.loss_scale = s.lossScale;
+  // a DeepSpeed optimizer block pairs with DummyOptim in the script (accelerate refuses both at once)
+  if (s.optimizer && ctx.values.optimizer?.status !== 'known') {
+    job.optimizer = deepSpeedOptimizer(s.optimizer.value);
+    record('optimizer', s.optimizer, job.optimizer);
+  }
 }

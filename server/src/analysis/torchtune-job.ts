@@ -12,6 +12,7 @@ import type { FsdpConfig, Optimizer, PeftConfig, Precision, QuantizationConfig, 
 import { readYamlDocument, readYamlMap, type YamlMap, type YamlValue } from '../launch/yaml-lite';
 import type { WorkspaceFiles } from '../workspace/files';
 import { modelFromConfigJson } from './config-json';
+import { CONSTRUCTORS } from './job/optimizer';
 import { FIELD_LABELS, formatValue } from './fields';
 import type { ScriptJob } from './script-job';
 import { loraTargets, torchtuneBuilder } from './torchtune-models';
@@ -25,16 +26,6 @@ export function isTorchtuneConfig(text: string): boolean {
 
 /** When tokenizer.max_seq_len is null, batches pad to their longest sample (padded_collate_sft): data-dependent. */
 const UNKNOWN_SEQ_LEN = 2048;
-
-/**
- * Optimizer classes by name, whatever their module: torch.optim, bitsandbytes.optim (8-bit and paged
- * variants keep block-quantized or unified-memory states), torchao.optim AdamW8bit (block-wise 8-bit states).
- */
-const OPTIMIZERS: Record<string, Optimizer> = {
-  Adam: 'adamw', AdamW: 'adamw', Adam8bit: 'adamw_8bit', AdamW8bit: 'adamw_8bit', PagedAdamW8bit: 'paged_adamw_8bit', PagedAdam8bit: 'paged_adamw_8bit',
-  PagedAdamW: 'paged_adamw_32bit', PagedAdamW32bit: 'paged_adamw_32bit', PagedAdam: 'paged_adamw_32bit',
-  Lion: 'lion', Lion8bit: 'lion_8bit', PagedLion8bit: 'lion_8bit', Adafactor: 'adafactor',
-};
 
 export function buildTorchtuneJob(text: string, file: string, settings: AnalysisSettings, files?: WorkspaceFiles): ScriptJob {
   const { root, lines } = readYamlDocument(text);
@@ -156,7 +147,7 @@ function readOptimizer(component: YamlValue | undefined, momentum: YamlValue | u
   if (typeof component !== 'string') return { reason: 'optimizer._component_ not set: AdamW assumed' };
   const cls = component.split('.').pop()!;
   if (cls === 'SGD') return { value: typeof momentum === 'number' && momentum > 0 ? 'sgd_momentum' : 'sgd', reason: '' };
-  const value = OPTIMIZERS[cls];
+  const value = CONSTRUCTORS[cls];
   return value ? { value, reason: '' } : { reason: `${component} is not modelled: AdamW's states assumed` };
 }
 

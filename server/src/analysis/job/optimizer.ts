@@ -11,12 +11,18 @@ import { keyword, type KeywordValue } from '../../python/call-args';
 import type { JobContext } from './context';
 import type { DeepSpeedSource } from './deepspeed';
 
-/** Constructor names (torch.optim, bitsandbytes.optim, transformers) → optimizer. */
-const CONSTRUCTORS: Record<string, Optimizer> = {
+/** Constructor names (torch.optim, bitsandbytes.optim, torchao.optim, transformers) → optimizer; SGD with momentum is sgd_momentum. */
+export const CONSTRUCTORS: Record<string, Optimizer> = {
   AdamW: 'adamw', Adam: 'adamw', SGD: 'sgd', Adafactor: 'adafactor', Lion: 'lion',
-  AdamW8bit: 'adamw_8bit', Adam8bit: 'adamw_8bit', PagedAdamW8bit: 'paged_adamw_8bit',
-  PagedAdamW32bit: 'paged_adamw_32bit', PagedAdamW: 'paged_adamw_32bit', Lion8bit: 'lion_8bit',
+  AdamW8bit: 'adamw_8bit', Adam8bit: 'adamw_8bit', PagedAdamW8bit: 'paged_adamw_8bit', PagedAdam8bit: 'paged_adamw_8bit',
+  PagedAdamW32bit: 'paged_adamw_32bit', PagedAdamW: 'paged_adamw_32bit', PagedAdam: 'paged_adamw_32bit', Lion8bit: 'lion_8bit', PagedLion8bit: 'lion_8bit',
 };
+
+/** A DeepSpeed config's optimizer.type (Adam, AdamW, OneBitAdam, Lamb, Lion, a torch.optim class...): what its states cost. */
+export function deepSpeedOptimizer(type: string): Optimizer {
+  const t = type.toLowerCase();
+  return t.includes('sgd') ? 'sgd_momentum' : t.includes('lion') ? 'lion' : 'adamw';
+}
 
 /** transformers OptimizerNames (training_args.py) → what the estimator models. */
 export const HF_NAMES: Record<string, Optimizer> = {
@@ -40,7 +46,7 @@ export function optimizer(ctx: JobContext, ds: DeepSpeedSource | undefined): Opt
   }
   const dsType = ds?.settings.optimizer?.toLowerCase();
   if (dsType) {
-    const value: Optimizer = dsType.includes('sgd') ? 'sgd_momentum' : dsType.includes('lion') ? 'lion' : 'adamw';
+    const value = deepSpeedOptimizer(dsType);
     ctx.values.optimizer = { value, status: 'known', source: ds!.source, reason: `DeepSpeed optimizer type ${ds!.settings.optimizer} (${ds!.label})` };
     return value;
   }
