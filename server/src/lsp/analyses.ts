@@ -91,13 +91,15 @@ export class AnalysisStore {
   }
 
   /**
-   * What an analysis of the document after an edit costs: undefined before its first analysis, 0
-   * after it (no edit timed yet), else the fastest of its last few analyses after an edit: the
-   * document's own cost, not a pause of the machine or a re-parse after its tree was evicted.
+   * What an analysis of the document after an edit costs: undefined before its first analysis,
+   * else the fastest of its last three analyses after an edit (0 until three were timed): the
+   * document's own cost, not a pause of the machine or the one re-parse from scratch after its tree
+   * was evicted. Guessing low only lets a burst of keystrokes cost two analyses instead of one.
    */
   editCostMs(uri: string): number | undefined {
     const entry = this.entries.get(uri);
-    return entry && (entry.editMs.length ? Math.min(...entry.editMs) : 0);
+    if (!entry) return undefined;
+    return entry.editMs.length < RECENT_EDITS ? 0 : Math.min(...entry.editMs);
   }
 
   /** Forgets the document and frees its syntax tree. */

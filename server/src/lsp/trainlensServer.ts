@@ -20,6 +20,7 @@ import { quickFixes } from './codeActions';
 import { configCompletions, configHover, withWorkspaceFiles, workspaceFilesOf } from './configFeatures';
 import { DocumentSettings } from './documentSettings';
 import { hoverAt } from './hover';
+import { MemoryRequest, memoryUsage } from './memory';
 import { PlanRequest, TimelineRequest, WorkspaceSummaryRequest } from './protocol';
 import { planResponse } from './plans';
 import { SETTINGS_SECTION, toAnalysisSettings } from './settings';
@@ -133,6 +134,7 @@ export class TrainLensServer {
         files: this.files,
       }, token),
     );
+    connection.onRequest(MemoryRequest, memoryUsage);
     connection.onShutdown(async () => {
       this.validation.dispose();
       await this.store.dispose();

@@ -1,8 +1,10 @@
 /**
  * Syntax trees of open documents, keyed by URI, each with state derived from it (e.g. facts cached
- * per statement), for the few documents analysed most recently: a tree of 3,000 lines takes ~5 MB
- * of wasm memory, which never shrinks, so 50 open documents must not each keep one. A document
- * whose tree was evicted is parsed afresh on its next edit. A changed text is re-parsed incrementally: the edit is the
+ * per statement), for the three documents analysed most recently: the one being edited and the
+ * ones beside it. Tree-sitter's wasm memory grows to hold every live tree and never shrinks (8
+ * trees of 3,000 lines grew it by 23 MB, and their statement facts took 11 MB of JS heap), so 50
+ * open documents must not each keep one. A document whose tree was evicted is parsed afresh on its
+ * next edit. A changed text is re-parsed incrementally: the edit is the
  * span between the longest common prefix and suffix of the old and new text, applied with
  * `tree.edit` so tree-sitter reuses every subtree outside it. That is exact whatever the client
  * sent (one change, several, or the whole text). A tree is deleted (its wasm memory freed) when
@@ -25,7 +27,7 @@ export class TreeCache<S = undefined> {
   constructor(
     private readonly parser: Parser,
     private readonly createState: () => S = () => undefined as S,
-    private readonly capacity = 8,
+    private readonly capacity = 3,
   ) {}
 
   /** The tree of `text`: the cached one when the text is unchanged, else an incremental re-parse. */
