@@ -13,6 +13,7 @@ import { defaultAssets } from '../../server/src/parsing/assets';
 import { loadLanguages } from '../../server/src/parsing/languages';
 import { applyEdits } from '../support/edits';
 import { createWorkspaceFiles } from '../../server/src/workspace/files';
+import { bestPlanLine } from '../../server/src/fixes/build';
 
 let analyzer: Analyzer;
 let parser: Parser;
@@ -110,6 +111,19 @@ describe('diagnostics', () => {
     const f = a.findings.find((x) => x.code === 'TL005')!;
     expect(f.message).toContain('V100-32GB does not support bf16');
     expect(f.range.start.line).toBe(2);
+  });
+});
+
+describe('best plan', () => {
+  it('a job that does not fit carries the planner\'s best writable plan, the line the hover shows; a fitting job none', () => {
+    const text = `${LOAD}args = TrainingArguments(\n    per_device_train_batch_size=8,\n    fp16=True,\n)\n`;
+    const a = analyze(text);
+    expect(a.estimate!.fits).toBe(false);
+    const planned = analyzer.plan({ uri: 'file:///w/fix.py', text, version: ++version }, settings, undefined, { limit: 1 }).plans[0];
+    expect(a.bestPlan).toEqual({ title: planned.title, per_gpu_total_bytes: planned.estimate.per_gpu.total, step_time_s: planned.step_time_s, effect: expect.stringMatching(/ → /) });
+    expect(bestPlanLine(a.bestPlan!)).toMatch(/^Best fit: .+: \d+\.\d → \d+\.\d GiB(, about [+−]\d+% step time)?$/);
+    const small = analyzer.analyze({ uri: 'file:///w/small.py', text: 'from transformers import AutoModelForCausalLM, TrainingArguments\nmodel = AutoModelForCausalLM.from_pretrained("gpt2")\nargs = TrainingArguments(per_device_train_batch_size=1, max_steps=10)\n', version: 1 }, { gpu: 'A100-80GB', gpus: 1 });
+    expect(small.bestPlan).toBeUndefined();
   });
 });
 

@@ -22,7 +22,7 @@ import { StatementFacts } from '../python/statement-facts';
 import { applyDirectives } from './directives';
 import { deepSpeedSummaryMarkdown } from '../deepspeed/summary';
 import { buildYamlJob, isTrainerYaml } from './yaml-job';
-import { buildFixes, writablePlans, type WrittenPlan } from '../fixes/build';
+import { bestPlan, buildFixes, writablePlans, type WrittenPlan } from '../fixes/build';
 import { jsonReader, type WriterContext } from '../fixes/context';
 import { scriptFindings } from './findings';
 import { buildScriptJob, type ScriptJob } from './script-job';
@@ -130,6 +130,7 @@ function finish(doc: { uri: string; text: string }, script: ScriptJob, gpu: Gpu,
   script.values.gpu ??= { value: gpu.id, status: 'known', reason: 'from settings' };
   const estimate = script.job ? cachedEstimate(script.job, gpu) : null;
   const fixes = script.job && estimate ? buildFixes(writer, gpu, estimate) : [];
+  const best = script.job && estimate && !estimate.fits ? bestPlan(writer, gpu, estimate) : undefined;
   return {
     file: doc.uri,
     job: script.job,
@@ -140,6 +141,7 @@ function finish(doc: { uri: string; text: string }, script: ScriptJob, gpu: Gpu,
     fixes,
     assumptions: script.assumptions,
     anchors: script.anchors,
+    ...(best ? { bestPlan: best } : {}),
     ...(script.sites.deepspeed ? { configSummary: deepSpeedSummaryMarkdown(script.sites.deepspeed.label, script.sites.deepspeed.settings) } : {}),
   };
 }

@@ -79,9 +79,14 @@ export interface Analysis {
   editFixes?: EditFix[];
   /** Markdown of the DeepSpeed config a script uses, for the hover on `deepspeed=...`. */
   configSummary?: string;
+  /** For a job that does not fit: the planner's fastest writable plan that fits (hover line: fixes/build.ts bestPlanLine). */
+  bestPlan?: PlanLine;
   /** A DeepSpeed config: its hovers and completions (server/src/deepspeed/view.ts). */
   config?: ConfigView;
 }
+
+/** One plan of the planner, as a line: its changes, the per-GPU total after them, and its effect ("93.4 → 71.2 GiB, about +12% step time"). */
+export interface PlanLine { title: string; per_gpu_total_bytes: number; step_time_s: number; effect: string }
 
 /** GPU settings: from the editor or CLI flags, overridden by `# trainlens: gpu=... gpus=...`. */
 export interface AnalysisSettings {

@@ -7,7 +7,7 @@
 import { planFits, type JobChange, type Plan, type PlanOptions } from '../../../estimator/src';
 import { cachedFitFixes } from '../analysis/estimate-cache';
 import type { Estimate, Gpu, TrainingJob } from '../../../estimator/src/types';
-import type { Fix } from '../analysis/types';
+import type { Fix, PlanLine } from '../analysis/types';
 import { gib, gibNumber } from '../render/units';
 import type { WriterContext } from './context';
 import { zero } from './deepspeed-changes';
@@ -117,4 +117,19 @@ export function writablePlans(ctx: WriterContext, gpu: Gpu, options: PlanOptions
     return edit ? [{ ...plan, edit }] : [];
   });
   return { plans, estimates: result.estimates };
+}
+
+/**
+ * For a job that does not fit: the planner's best plan TrainLens can write (one plan searched; the planner caches
+ * per job, so an unchanged job costs a lookup).
+ */
+export function bestPlan(ctx: WriterContext, gpu: Gpu, before: Estimate): PlanLine | undefined {
+  const [best] = writablePlans(ctx, gpu, { limit: 1 }).plans;
+  if (!best?.estimate.fits) return undefined;
+  return { title: best.title, per_gpu_total_bytes: best.estimate.per_gpu.total, step_time_s: best.step_time_s, effect: effectText(before, best.estimate) };
+}
+
+/** "Best fit: ZeRO stage 2 + 8-bit AdamW (bitsandbytes): 93.4 → 71.2 GiB, about +12% step time", for hovers. */
+export function bestPlanLine(plan: PlanLine): string {
+  return `Best fit: ${plan.title}: ${plan.effect}`;
 }
