@@ -57,3 +57,14 @@ describe('DeepSpeed fp16 loss scaling', () => {
     expect(scalerOf(a.job!)).toMatchObject({ kind: 'deepspeed', init_scale: 65536, growth_interval: 1000, hysteresis: 2, min_scale: 1 });
   });
 });
+
+describe('trainer YAML with a DeepSpeed config', () => {
+  it('axolotl: the ds_config it names gives ZeRO, master weights and its loss-scaling keys', () => {
+    const root = writeWorkspace({
+      'sft.yml': 'base_model: facebook/opt-1.3b\nmicro_batch_size: 2\nsequence_len: 1024\nfp16: true\ndeepspeed: ds.json\n',
+      'ds.json': '{"fp16": {"enabled": "auto", "hysteresis": 1}, "zero_optimization": {"stage": 2}}',
+    });
+    const a = analyzeFile(analyzer, root, 'sft.yml');
+    expect(a.job).toMatchObject({ precision: 'fp16-mixed', amp_style: 'master_weights', zero: { stage: 2 }, loss_scale: { hysteresis: 1 } });
+  });
+});

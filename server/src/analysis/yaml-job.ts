@@ -8,11 +8,12 @@
  */
 import { findModel } from '../../../estimator/src/catalog';
 import type { Attention, Optimizer, PeftConfig, Precision, QuantizationConfig, TrainingJob } from '../../../estimator/src/types';
-import { interpretDeepSpeedConfig } from '../deepspeed/interpret';
+import { interpretDeepSpeedConfig, type JsonValue } from '../deepspeed/interpret';
 import { readYamlDocument, type YamlMap, type YamlValue } from '../launch/yaml-lite';
 import type { WorkspaceFiles } from '../workspace/files';
 import { modelFromConfigJson } from './config-json';
 import { FIELD_LABELS, formatValue } from './fields';
+import { lossScaleOf } from './job/deepspeed';
 import { HF_NAMES } from './job/optimizer';
 import type { ScriptJob } from './script-job';
 import { buildTorchtuneJob, isTorchtuneConfig } from './torchtune-job';
@@ -79,8 +80,8 @@ export function buildYamlJob(text: string, file: string, settings: AnalysisSetti
 
   const job: TrainingJob | null = arch ? {
     model: { ...arch, id: modelId! }, micro_batch, grad_accum, seq_len, precision,
-    amp_style: ds?.zero && half ? 'master_weights' : 'autocast', optimizer, grad_checkpointing: ckpt, attention: attention.value, peft, gpus: settings.gpus,
-    ...(quantization ? { quantization } : {}), ...(ds?.zero ? { zero: ds.zero } : {}),
+    amp_style: ds && half ? 'master_weights' : 'autocast', optimizer, grad_checkpointing: ckpt, attention: attention.value, peft, gpus: settings.gpus,
+    ...(quantization ? { quantization } : {}), ...(ds?.zero ? { zero: ds.zero } : {}), ...(ds?.lossScale ? { loss_scale: ds.lossScale } : {}),
     ...(typeof get('tf32') === 'boolean' ? { tf32: get('tf32') as boolean } : {}),
   } : null;
   if (ds?.zero) values.zero = { value: ds.zero, status: 'known', source: at('deepspeed'), reason: `DeepSpeed config ${String(get('deepspeed'))}` };
@@ -149,7 +150,8 @@ function deepspeedOf(ref: YamlValue | undefined, file: string, files?: Workspace
   const read = files.read(ref, file);
   if (!read.ok) return { problem: `DeepSpeed config ${read.reason}` };
   try {
-    return { zero: interpretDeepSpeedConfig(JSON.parse(read.text)).zero };
+    const parsed = JSON.parse(read.text) as JsonValue;
+    return { zero: interpretDeepSpeedConfig(parsed).zero, lossScale: lossScaleOf(parsed) };
   } catch (err) {
     return { problem: `DeepSpeed config ${ref} is not valid JSON: ${(err as Error).message}` };
   }
