@@ -17,6 +17,7 @@ import { corpus, runs } from './corpus';
 import { applyEdit, textEdit } from './edits';
 
 const scripts = corpus().filter((f) => f.language === 'python');
+const configs = corpus().filter((f) => f.language === 'json');
 const settings = { gpu: 'V100-32GB', gpus: 2 };
 let parser: Parser;
 let queries: QueryStore;
@@ -96,6 +97,32 @@ describe('incremental parsing', () => {
           );
         }
         incremental.close('file:///edited.py');
+      }),
+      { numRuns: runs(60) },
+    );
+  });
+
+  it(`gives a DeepSpeed config the same analysis and hovers as a fresh analyzer after every random edit (${runs(60)} sequences over ${configs.length} configs)`, () => {
+    let version = 0;
+    const configSequence = fc.record({ config: fc.constantFrom(...configs), edits: fc.array(textEdit, { minLength: 1, maxLength: 8 }) });
+    /** The analysis as data, with the hover at the start of every line's text (what its config tree holds). */
+    const described = (analysis: ReturnType<Analyzer['analyze']>, text: string, uri: string) => JSON.parse(JSON.stringify({
+      analysis,
+      hovers: text.split('\n').map((line, i) => analysis.config?.hover({ line: i, character: line.search(/\S|$/) + 1 }) ?? null),
+    }).replaceAll(uri, 'X'));
+    fc.assert(
+      fc.property(configSequence, ({ config, edits }) => {
+        let text = config.text;
+        for (const edit of [undefined, ...edits]) {
+          if (edit) text = applyEdit(text, edit);
+          version++;
+          const scratchUri = `file:///fresh-${version}.json`;
+          const expected = described(fresh.analyze({ uri: scratchUri, text, version }, settings), text, scratchUri);
+          fresh.close(scratchUri);
+          const actual = described(incremental.analyze({ uri: 'file:///edited.json', text, version }, settings), text, 'file:///edited.json');
+          expect(actual).toEqual(expected);
+        }
+        incremental.close('file:///edited.json');
       }),
       { numRuns: runs(60) },
     );

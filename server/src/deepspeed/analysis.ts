@@ -1,6 +1,7 @@
 /**
- * The analysis of a DeepSpeed config document: parse with tree-sitter JSON (the tree is freed at
- * once; the ranged values are kept), find the scripts that use the file, run the rules, and
+ * The analysis of a DeepSpeed config document: parse with tree-sitter JSON (the tree is kept per
+ * document and re-parsed incrementally after an edit, parsing/trees.ts; the analysis keeps only the
+ * ranged values read from it), find the scripts that use the file, run the rules, and
  * estimate the first script's job as run with this config. A JSON file that is not a DeepSpeed
  * config (no DeepSpeed top-level key, named by no script) gets an empty analysis.
  */
@@ -9,6 +10,7 @@ import { sep } from 'node:path';
 import type { Gpu } from '../../../estimator/src/types';
 import type { Analysis, AnalysisSettings, EditFix } from '../analysis/types';
 import type { Languages } from '../parsing/languages';
+import { TreeCache } from '../parsing/trees';
 import { uriToPath, type WorkspaceFiles } from '../workspace/files';
 import { Parser } from 'web-tree-sitter';
 import { completionsAt } from './completion';
@@ -42,6 +44,7 @@ export class DeepSpeedAnalyzer {
   private readonly python = new Parser();
   private readonly links: ConfigLinks;
   private readonly scripts = new ScriptCache();
+  private readonly trees = new TreeCache(this.json);
 
   constructor(languages: Languages) {
     this.json.setLanguage(languages.json);
@@ -50,7 +53,7 @@ export class DeepSpeedAnalyzer {
   }
 
   analyze(doc: { uri: string; text: string }, ctx: ConfigContext): Analysis {
-    const parsed = this.read(doc.text);
+    const parsed = readJsonTree(this.trees.parse(doc.uri, doc.text).tree);
     const refs = this.references(doc.uri, ctx.files).slice(0, MAX_USERS);
     const base: Analysis = { file: doc.uri, job: null, values: {}, gpu: ctx.gpu, estimate: null, findings: [], fixes: [], assumptions: [], anchors: [] };
     if (!isDeepSpeed(parsed, doc.text) && refs.length === 0) return base;
@@ -96,19 +99,15 @@ export class DeepSpeedAnalyzer {
     };
   }
 
-  dispose(): void {
-    this.json.delete();
-    this.python.delete();
+  /** Frees the tree of a closed document. */
+  close(uri: string): void {
+    this.trees.close(uri);
   }
 
-  private read(text: string): JsonDocument {
-    const tree = this.json.parse(text);
-    if (!tree) return { root: undefined, comments: [], syntaxErrors: [], truncated: false };
-    try {
-      return readJsonTree(tree);
-    } finally {
-      tree.delete();
-    }
+  dispose(): void {
+    this.trees.dispose();
+    this.json.delete();
+    this.python.delete();
   }
 
   private references(uri: string, files: WorkspaceFiles | undefined) {
