@@ -113,4 +113,19 @@ describe('a torchtune config as a document', () => {
     expect(big.values.model).toMatchObject({ status: 'unknown', value: 'meta-llama/Llama-3.1-405B' });
     expect(big.values.micro_batch).toMatchObject({ value: 4, status: 'known' });
   });
+
+  it('bad values are said, not used; half-typed configs and odd overrides never throw', () => {
+    const bad = LORA.replace('batch_size: 4', 'batch_size: -3').replace('gradient_accumulation_steps: 2', 'gradient_accumulation_steps: abc');
+    const a = analyzeFile(analyzer, writeWorkspace({ 'bad.yaml': bad }), 'bad.yaml', { command: 'tune run lora_finetune_single_device --config bad.yaml tokenizer.max_seq_len= model.lora_rank=[oops' });
+    expect(a.values.micro_batch).toMatchObject({ value: 1, status: 'assumed' });
+    expect(a.values.micro_batch!.reason).toContain('batch_size: -3 is not a positive whole number');
+    expect(a.values.grad_accum!.reason).toContain('gradient_accumulation_steps: abc is not a positive whole number');
+    expect(a.values.seq_len!.status).toBe('assumed');
+    const proto = analyzeFile(analyzer, writeWorkspace({ 'p.yaml': LORA.replace('lora_llama3_8b', 'constructor').replace('torch.optim.AdamW', 'torch.optim.toString') }), 'p.yaml');
+    expect(proto.values.model!.status).toBe('unknown');
+    expect(proto.values.optimizer).toMatchObject({ value: 'adamw', status: 'assumed' });
+    for (const text of ['model:\n  _component_: torchtune.models.llama3.\n', 'model:\n  _component_: torchtune.models.x\n  lora_attn_modules: [\nbatch_size: [1, 2\n', 'model:\n\t_component_: torchtune.models.llama3.llama3_8b\n\u0000\u0001']) {
+      expect(() => analyzeFile(analyzer, writeWorkspace({ 'c.yaml': text }), 'c.yaml')).not.toThrow();
+    }
+  });
 });

@@ -52,7 +52,12 @@ export function buildTorchtuneJob(text: string, file: string, settings: Analysis
     values[field] = { value, status: 'assumed', reason };
     return value;
   };
-  const num = (path: string) => (typeof get(path) === 'number' ? get(path) as number : undefined);
+  /** A positive whole number at `path`, or undefined. */
+  const num = (path: string) => {
+    const v = get(path);
+    return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined;
+  };
+  const missing = (path: string) => (has(path) ? `${path}: ${formatValue(get(path))} is not a positive whole number` : `${path} not set`);
 
   const component = typeof get('model._component_') === 'string' ? get('model._component_') as string : '';
   const builder = torchtuneBuilder(component);
@@ -60,10 +65,10 @@ export function buildTorchtuneJob(text: string, file: string, settings: Analysis
   if (arch) known('model', 'model._component_', builder.id && findModel(builder.id) ? builder.id : arch.id, `torchtune builder ${builder.name}`);
   else values.model = { value: builder.id ?? (component || null), status: 'unknown', ...where('model._component_'), reason: component ? `torchtune builder ${builder.name} is not in TrainLens's model catalog` : 'no model._component_' };
 
-  const micro_batch = num('batch_size') ? known('micro_batch', 'batch_size', num('batch_size')!) : assumed('micro_batch', 1, 'batch_size not set (the recipes require it); 1 assumed');
-  const grad_accum = num('gradient_accumulation_steps') ? known('grad_accum', 'gradient_accumulation_steps', num('gradient_accumulation_steps')!) : assumed('grad_accum', 1, 'gradient_accumulation_steps not set; 1 assumed');
-  const seqKey = ['tokenizer.max_seq_len', 'dataset.max_seq_len'].find((k) => typeof get(k) === 'number');
-  const seq_len = seqKey ? known('seq_len', seqKey, get(seqKey) as number)
+  const micro_batch = num('batch_size') ? known('micro_batch', 'batch_size', num('batch_size')!) : assumed('micro_batch', 1, `${missing('batch_size')} (the recipes require it); 1 assumed`);
+  const grad_accum = num('gradient_accumulation_steps') ? known('grad_accum', 'gradient_accumulation_steps', num('gradient_accumulation_steps')!) : assumed('grad_accum', 1, `${missing('gradient_accumulation_steps')}; 1 assumed`);
+  const seqKey = ['tokenizer.max_seq_len', 'dataset.max_seq_len'].find((k) => num(k));
+  const seq_len = seqKey ? known('seq_len', seqKey, num(seqKey)!)
     : assumed('seq_len', UNKNOWN_SEQ_LEN, `tokenizer.max_seq_len is ${has('tokenizer') ? 'null' : 'not set'}: each batch is padded to its longest sample, which depends on the data; ${UNKNOWN_SEQ_LEN} assumed (set tokenizer.max_seq_len to know)`);
 
   const dtype = get('dtype');
@@ -147,7 +152,7 @@ function readOptimizer(component: YamlValue | undefined, momentum: YamlValue | u
   if (typeof component !== 'string') return { reason: 'optimizer._component_ not set: AdamW assumed' };
   const cls = component.split('.').pop()!;
   if (cls === 'SGD') return { value: typeof momentum === 'number' && momentum > 0 ? 'sgd_momentum' : 'sgd', reason: '' };
-  const value = CONSTRUCTORS[cls];
+  const value = Object.hasOwn(CONSTRUCTORS, cls) ? CONSTRUCTORS[cls] : undefined;
   return value ? { value, reason: '' } : { reason: `${component} is not modelled: AdamW's states assumed` };
 }
 

@@ -44,15 +44,16 @@ export interface TorchtuneBuilder {
 
 export function torchtuneBuilder(component: string): TorchtuneBuilder {
   const name = component.split('.').pop() ?? component;
-  const m = /^(q?lora_)?(.+?)(?:_base|_instruct)?$/.exec(name)!;
-  return { name, id: BUILDERS[m[2]], lora: !!m[1], qlora: m[1] === 'qlora_' };
+  const m = /^(q?lora_)?(.+?)(?:_base|_instruct)?$/.exec(name);
+  if (!m) return { name, lora: false, qlora: false };
+  return { name, id: Object.hasOwn(BUILDERS, m[2]) ? BUILDERS[m[2]] : undefined, lora: !!m[1], qlora: m[1] === 'qlora_' };
 }
 
 /** torchtune's LoRA module names (LORA_ATTN_MODULES, FeedForward w1/w2/w3, output) as the HF names the estimator uses. */
 const ATTENTION: Record<string, string> = { q_proj: 'q_proj', k_proj: 'k_proj', v_proj: 'v_proj', output_proj: 'o_proj' };
 
 export function loraTargets(attnModules: string[], mlp: boolean, output: boolean): string[] {
-  const targets = attnModules.map((m) => ATTENTION[m] ?? m);
+  const targets = attnModules.map((m) => (Object.hasOwn(ATTENTION, m) ? ATTENTION[m] : m));
   // FeedForward(gate_proj=w1, down_proj=w2, up_proj=w3): torchtune/modules/feed_forward.py
   if (mlp) targets.push('gate_proj', 'up_proj', 'down_proj');
   if (output) targets.push('lm_head');
