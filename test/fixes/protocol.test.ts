@@ -113,6 +113,7 @@ const CASES: { folder: string; script: string; expected: string[] }[] = [
   { folder: 'launcher', script: 'train.py', expected: ['enable-gradient-checkpointing', 'halve-micro-batch', 'zero-stage-2', 'zero-stage-3', 'zero-offload-optimizer', 'zero-offload-all', 'use-adamw-8bit'] },
   { folder: 'loop', script: 'train_loop.py', expected: ['enable-gradient-checkpointing', 'use-lora', 'use-qlora'] },
   { folder: 'fsdp', script: 'train_fsdp.py', expected: ['enable-gradient-checkpointing', 'fsdp-full-shard', 'fsdp-full-shard-offload'] },
+  { folder: 'accel-fsdp', script: 'train_accel.py', expected: ['enable-gradient-checkpointing', 'fsdp-full-shard', 'fsdp-full-shard-offload'] },
   { folder: 'hf-fsdp', script: 'finetune_fsdp.py', expected: ['enable-gradient-checkpointing', 'fsdp-full-shard', 'fsdp-full-shard-offload', 'use-lora'] },
   {
     folder: 'dsdict', script: 'pretrain_ds.py',
@@ -210,6 +211,18 @@ describe('FSDP, DeepSpeed dict configs and custom modules', () => {
     const { uri, text, action } = await actionsOf('hf-fsdp', 'finetune_fsdp.py');
     const { script } = applyWorkspaceEdit(action('FSDP full shard with CPU offload:').edit!, uri, text);
     expect(script).toContain('    fsdp="full_shard offload auto_wrap",  # wrap each decoder layer\n');
+    await client.close(uri);
+  });
+
+  it('an accelerate config: fsdp_config keys set in the YAML, the comment and the other keys kept', async () => {
+    const { uri, text, action } = await actionsOf('accel-fsdp', 'train_accel.py');
+    applyWorkspaceEdit(action('FSDP full shard with CPU offload:').edit!, uri, text);
+    const yaml = readFileSync(join(workspace, 'accel-fsdp', 'fsdp.yaml'), 'utf8');
+    expect(yaml).toContain('fsdp_config:\n  fsdp_auto_wrap_policy: TRANSFORMER_BASED_WRAP\n  fsdp_sharding_strategy: FULL_SHARD  # faster, more memory\n' +
+      '  fsdp_transformer_layer_cls_to_wrap: LlamaDecoderLayer\n  fsdp_offload_params: true\nmixed_precision: bf16\n');
+    const status = await reanalyse(uri, text);
+    expect(status.fits).toBe(true);
+    restore('accel-fsdp');
     await client.close(uri);
   });
 

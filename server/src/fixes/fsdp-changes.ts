@@ -4,12 +4,16 @@
  *   `cpu_offload=CPUOffload(offload_params=True)` (torch.distributed.fsdp API), replaced or added, with the
  *   imports added when the script does not import those names;
  * - `TrainingArguments(fsdp="...")`: the option string rewritten to "full_shard offload ..." (transformers
- *   FSDPOption: full_shard, shard_grad_op, no_shard, hybrid_shard, offload, auto_wrap), other options kept.
- * FSDP2 `fully_shard(...)` and accelerate's fsdp_config are not written here.
+ *   FSDPOption: full_shard, shard_grad_op, no_shard, hybrid_shard, offload, auto_wrap), other options kept;
+ * - an accelerate config file's `fsdp_config` block (accelerate/commands/config/config_args.py keys):
+ *   `fsdp_sharding_strategy: FULL_SHARD` (or `fsdp_reshard_after_forward: true`) and `fsdp_offload_params: true`,
+ *   replaced or added at the block's indentation.
+ * FSDP2 `fully_shard(...)` is not written here.
  */
 import type { Node } from 'web-tree-sitter';
 import type { TrainingJob } from '../../../estimator/src/types';
 import { rangeOf } from '../analysis/values';
+import { uriToPath } from '../workspace/files';
 import type { EditIntent } from './intents';
 import type { WriterContext } from './context';
 
@@ -18,7 +22,9 @@ const STRATEGY_OPTIONS = ['full_shard', 'shard_grad_op', 'no_shard', 'hybrid_sha
 export function fsdp(ctx: WriterContext, job: TrainingJob): EditIntent[] | undefined {
   const target = job.fsdp;
   const info = ctx.script.values.fsdp;
-  if (!target || !ctx.root || info?.status !== 'known' || info.source?.file !== ctx.uri) return undefined;
+  if (!target || info?.status !== 'known' || !info.source) return undefined;
+  if (/\.ya?ml$/i.test(info.source.file)) return accelerateConfig(ctx, info.source.file, target.cpu_offload);
+  if (!ctx.root || info.source.file !== ctx.uri) return undefined;
   const { start, end } = info.source.range;
   let node: Node | null = ctx.root.descendantForPosition({ row: start.line, column: start.character }, { row: end.line, column: end.character });
   while (node && node.type !== 'call' && node.type !== 'keyword_argument' && node.type !== 'pair') node = node.parent;
@@ -59,4 +65,41 @@ function trainingArgsOption(ctx: WriterContext, site: Node, offload: boolean): E
   const rest = literal[2].split(/\s+/).filter((o) => o && !STRATEGY_OPTIONS.includes(o.toLowerCase()));
   const options = ['full_shard', ...(offload ? ['offload'] : []), ...rest].join(' ');
   return [{ kind: 'replace', uri: ctx.uri, range: rangeOf(value), newText: `${literal[1]}${options}${literal[1]}` }];
+}
+
+/** The accelerate config's `fsdp_config:` block, its keys set (values replaced in place, missing keys appended). */
+function accelerateConfig(ctx: WriterContext, uri: string, offload: boolean): EditIntent[] | undefined {
+  const path = uriToPath(uri);
+  const read = path && ctx.files?.read(path, ctx.uri);
+  if (!read || !read.ok) return undefined;
+  const lines = read.text.split(/\r?\n/);
+  const head = lines.findIndex((l) => /^fsdp_config:\s*$/.test(l));
+  if (head < 0) return undefined;
+  let last = head;
+  while (last + 1 < lines.length && (/^\s+\S/.test(lines[last + 1]) || lines[last + 1].trim() === '')) last++;
+  while (last > head && lines[last].trim() === '') last--;
+  if (last === head) return undefined;
+  const indent = /^\s*/.exec(lines[head + 1])![0];
+  const intents: EditIntent[] = [];
+  const added: string[] = [];
+  /** Sets `key` to what `value` gives for its current text; appends it when absent and `add`. */
+  const set = (key: string, value: (current?: string) => string, add: boolean) => {
+    for (let row = head + 1; row <= last; row++) {
+      const m = new RegExp(`^(\\s*${key}:\\s*)(\\S+)`).exec(lines[row]);
+      if (m) {
+        if (m[2] !== value(m[2])) intents.push({ kind: 'replace', uri, range: { start: { line: row, character: m[1].length }, end: { line: row, character: m[0].length } }, newText: value(m[2]) });
+        return;
+      }
+    }
+    if (add) added.push(`${indent}${key}: ${value()}`);
+  };
+  // fsdp_reshard_after_forward: a bool for FSDP2, a strategy name for FSDP1; fsdp_sharding_strategy (absent: FULL_SHARD)
+  set('fsdp_reshard_after_forward', (v) => (/^(true|false)$/i.test(v ?? '') ? 'true' : 'FULL_SHARD'), false);
+  set('fsdp_sharding_strategy', () => 'FULL_SHARD', false);
+  if (offload) set('fsdp_offload_params', () => 'true', true);
+  if (added.length) {
+    const at = { line: last, character: lines[last].length };
+    intents.push({ kind: 'replace', uri, range: { start: at, end: at }, newText: added.map((l) => `\n${l}`).join('') });
+  }
+  return intents.length ? intents : undefined;
 }
