@@ -63,7 +63,8 @@ export function buildYamlJob(text: string, file: string, settings: AnalysisSetti
   set('precision', half === 'bf16' ? 'bf16' : half === 'fp16' ? 'fp16' : undefined, precision, 'no bf16/fp16: fp32');
   if (get('bf16') === 'auto') values.precision!.reason = 'bf16: auto (bf16 where the GPU supports it)';
 
-  const optimName = typeof get(names.optim) === 'string' ? get(names.optim) as string : undefined;
+  const written = get(names.optim);
+  const optimName = typeof written === 'string' && Object.hasOwn(HF_NAMES, written) ? written : undefined;
   const optimizer: Optimizer = set('optimizer', optimName && HF_NAMES[optimName] ? names.optim : undefined, (optimName && HF_NAMES[optimName]) || 'adamw', 'TrainingArguments default optim="adamw_torch"');
 
   const ckptKey = flavour === 'axolotl' ? 'gradient_checkpointing' : 'disable_gradient_checkpointing';

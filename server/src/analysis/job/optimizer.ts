@@ -33,13 +33,13 @@ export const HF_NAMES: Record<string, Optimizer> = {
 };
 
 export function optimizer(ctx: JobContext, ds: DeepSpeedSource | undefined): Optimizer {
-  const constructed = ctx.facts.calls.find((c) => CONSTRUCTORS[c.callee] && (!c.receiver || /optim|bnb|transformers/.test(c.receiver.text)));
+  const constructed = ctx.facts.calls.find((c) => Object.hasOwn(CONSTRUCTORS, c.callee) && (!c.receiver || /optim|bnb|transformers/.test(c.receiver.text)));
   if (constructed) return fromConstructor(ctx, constructed.callee, keyword(ctx.ev, constructed, 'momentum'), constructed.call);
   for (const trainer of callsNamed(ctx.facts, 'Trainer', 'SFTTrainer', 'Seq2SeqTrainer')) {
     const pair = trainer.keywords.get('optimizer_cls_and_kwargs')?.childForFieldName('value');
     const [cls, kwargs] = pair?.type === 'tuple' ? pair.namedChildren : [];
     const name = cls?.text.split('.').pop() ?? '';
-    if (!cls || !CONSTRUCTORS[name]) continue;
+    if (!cls || !Object.hasOwn(CONSTRUCTORS, name)) continue;
     const dict = kwargs ? ctx.ev.evaluate(kwargs) : undefined;
     const momentum = dict?.ok && isDict(dict.value) ? ctx.ev.lookup(dict.value, 'momentum') : undefined;
     return fromConstructor(ctx, name, momentum && { site: pair!, value: momentum }, pair!);
@@ -50,7 +50,7 @@ export function optimizer(ctx: JobContext, ds: DeepSpeedSource | undefined): Opt
     ctx.values.optimizer = { value, status: 'known', source: ds!.source, reason: `DeepSpeed optimizer type ${ds!.settings.optimizer} (${ds!.label})` };
     return value;
   }
-  return ctx.record('optimizer', ctx.taKeyword('optim'), (v) => (typeof v === 'string' ? HF_NAMES[v] : undefined), 'adamw',
+  return ctx.record('optimizer', ctx.taKeyword('optim'), (v) => (typeof v === 'string' && Object.hasOwn(HF_NAMES, v) ? HF_NAMES[v] : undefined), 'adamw',
     ctx.hasTrainingArgs ? 'TrainingArguments default optim="adamw_torch"' : 'no optimizer found; AdamW assumed');
 }
 
