@@ -51,7 +51,12 @@ async function fitJob(server: ServerController): Promise<void> {
     return;
   }
   const applied = await workspace.applyEdit(await server.toCodeEdit(picked.plan.edit));
-  if (!applied) void window.showWarningMessage('TrainLens: the editor did not apply the plan (a file changed meanwhile?). Try again.');
+  if (!applied) {
+    void window.showWarningMessage('TrainLens: the editor did not apply the plan (a file changed meanwhile?). Try again.');
+    return;
+  }
+  // the edit leaves the files unsaved (a new config too): say it is done and what to expect once saved
+  void window.showInformationMessage(`TrainLens applied: ${picked.plan.title}. Expect ${describe(picked.plan)} on ${count} × ${gpu.label} once the edited files are saved.`);
 }
 
 function describe(plan: PlanItem): string {

@@ -1,10 +1,12 @@
 /**
  * Owns the language client: starts it, restarts it on request (serialised: one restart runs and
  * at most one more waits), and reports a failed start in the TrainLens output instead of looping.
+ * A server that exits on its own is restarted by the client (languageClient.ts); the status item
+ * shows that until the new server is running.
  */
 import { window, type ExtensionContext, type LogOutputChannel } from 'vscode';
 import type { WorkspaceEdit as CodeWorkspaceEdit } from 'vscode';
-import type { LanguageClient, RequestType, RequestType0, WorkspaceEdit as LspWorkspaceEdit } from 'vscode-languageclient/node';
+import { State, type LanguageClient, type RequestType, type RequestType0, type WorkspaceEdit as LspWorkspaceEdit } from 'vscode-languageclient/node';
 import { StatusNotification } from '../../server/src/lsp/protocol';
 import { createLanguageClient } from './languageClient';
 import type { MemoryStatusBar } from './statusBar';
@@ -67,8 +69,11 @@ export class ServerController {
 
   /** Never rejects: a failed start is logged and shown once. */
   private async startClient(): Promise<void> {
-    const client = createLanguageClient(this.context, this.output);
+    const client = createLanguageClient(this.context, this.output, (decision) => this.statusBar.serverExited(decision));
     client.onNotification(StatusNotification, (status) => this.statusBar.update(status));
+    client.onDidChangeState(({ newState }) => {
+      if (newState === State.Running) this.statusBar.serverRunning();
+    });
     this.client = client;
     try {
       await client.start();

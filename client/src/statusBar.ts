@@ -1,7 +1,11 @@
-/** A status-bar item with the active file's estimated memory per GPU against the GPU's capacity. */
+/**
+ * A status-bar item with the active file's estimated memory per GPU against the GPU's capacity,
+ * or, while the server restarts after exiting unexpectedly (or has stopped for good), that.
+ */
 import { StatusBarAlignment, ThemeColor, window, workspace, type Disposable } from 'vscode';
 import type { StatusParams } from '../../server/src/lsp/protocol';
 import { gibNumber } from '../../server/src/render/units';
+import { crashMessage, type CrashDecision } from './restartPolicy';
 
 /** "TrainLens: 93.4 / 80.0 GiB ✗" */
 export function statusText(total: number, capacity: number, fits: boolean): string {
@@ -12,6 +16,8 @@ export class MemoryStatusBar implements Disposable {
   private readonly item = window.createStatusBarItem('trainlens.memory', StatusBarAlignment.Right, 100);
   private readonly byUri = new Map<string, StatusParams>();
   private readonly subscriptions: Disposable[];
+  /** The last unexpected exit of the server; `restart` false: it stays stopped. */
+  private exit: (CrashDecision & { running: boolean }) | undefined;
 
   constructor() {
     this.item.name = 'TrainLens memory estimate';
@@ -31,9 +37,23 @@ export class MemoryStatusBar implements Disposable {
     this.render();
   }
 
-  /** Forgets every file's estimate (the server stopped). */
+  /** Forgets every file's estimate (the server stopped on request). */
   clear(): void {
     this.byUri.clear();
+    this.exit = undefined;
+    this.render();
+  }
+
+  /** The server exited on its own: its estimates are gone; say whether it is being restarted. */
+  serverExited(decision: CrashDecision): void {
+    this.byUri.clear();
+    this.exit = { ...decision, running: false };
+    this.render();
+  }
+
+  /** The server (re)started: estimates follow; the tooltip still mentions an earlier exit. */
+  serverRunning(): void {
+    if (this.exit?.restart) this.exit.running = true;
     this.render();
   }
 
@@ -42,6 +62,15 @@ export class MemoryStatusBar implements Disposable {
   }
 
   private render(): void {
+    this.item.command = 'workbench.actions.view.problems';
+    if (this.exit && !this.exit.running) {
+      this.item.text = this.exit.restart ? '$(sync~spin) TrainLens: restarting the server' : '$(error) TrainLens: server stopped';
+      this.item.tooltip = crashMessage(this.exit);
+      this.item.backgroundColor = new ThemeColor(this.exit.restart ? 'statusBarItem.warningBackground' : 'statusBarItem.errorBackground');
+      if (!this.exit.restart) this.item.command = 'trainlens.restartServer';
+      this.item.show();
+      return;
+    }
     const uri = window.activeTextEditor?.document.uri.toString();
     const status = uri === undefined ? undefined : this.byUri.get(uri);
     if (status?.message) {
@@ -59,7 +88,8 @@ export class MemoryStatusBar implements Disposable {
     this.item.text = statusText(status.total_bytes, status.capacity_bytes, status.fits);
     this.item.tooltip =
       `Estimated peak memory per GPU for this file on ${status.gpu} ` +
-      `(${status.fits ? 'fits' : 'does not fit'}). Hover the model or TrainingArguments for the breakdown.`;
+      `(${status.fits ? 'fits' : 'does not fit'}). Hover the model or TrainingArguments for the breakdown.` +
+      (this.exit ? `\n\n${crashMessage(this.exit, true)}` : '');
     this.item.backgroundColor = status.fits ? undefined : new ThemeColor('statusBarItem.errorBackground');
     this.item.show();
   }

@@ -1,5 +1,5 @@
 // Drives the VS Code workbench in Chromium: every wait is a condition with a deadline, no sleeps.
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { CHROMIUM } from './env';
 
 // The page functions below run in the browser; tsconfig has no DOM lib, so declare what they use
@@ -49,8 +49,14 @@ export async function quickOpen(page: Page, fileName: string, timeoutMs = 60_000
   await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: timeoutMs });
 }
 
-/** Runs a command by its title through the command palette (F1). */
+/** Runs a command by its title through the command palette (F1); resolves once the palette has closed. */
 export async function runCommand(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
+  await startCommand(page, title, timeoutMs);
+  await page.locator('.quick-input-widget input').waitFor({ state: 'hidden', timeout: timeoutMs });
+}
+
+/** The same, for a command that opens its own quick pick in the same widget: resolves once it is picked. */
+export async function startCommand(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: timeoutMs });
@@ -60,7 +66,6 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
     .first()
     .waitFor({ timeout: timeoutMs });
   await page.keyboard.press('Enter');
-  await input.waitFor({ state: 'hidden', timeout: timeoutMs });
 }
 
 /** Moves the cursor with Go to Line (Ctrl+G, "line:column", both 1-based). */
@@ -166,3 +171,24 @@ export const EDITOR_LINES = '.editor-instance .monaco-editor .view-lines';
 export const HOVER = '.monaco-hover';
 /** The rows of the code-action (Quick Fix) menu. */
 export const CODE_ACTION_ROWS = '.action-widget .monaco-list-row';
+
+/**
+ * The webview frame whose document has `selector` (code-server nests a webview's page two iframes
+ * deep, under URLs that name no extension): polled over page.frames() until the deadline.
+ */
+export async function webviewFrame(page: Page, selector: string, timeoutMs: number): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      if (frame === page.mainFrame() || frame.isDetached()) continue;
+      if ((await frame.locator(selector).count().catch(() => 0)) > 0) return frame;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for a webview with "${selector}"; frames: ${page.frames().map((f) => f.url()).join(', ')}`);
+    }
+    await page.waitForTimeout(200);
+  }
+}
+
+/** The status bar's items' texts, one string each. */
+export const STATUS_ITEMS = '.statusbar-item';
