@@ -102,6 +102,8 @@ describe('a torchtune config as a document', () => {
     const said = a.assumptions.join('\n');
     expect(said).toContain('optimizer_in_bwd');
     expect(said).toContain('enable_activation_offloading');
+    const chunked = analyzeFile(analyzer, writeWorkspace({ 'l.yaml': `${LORA}loss:\n  _component_: torchtune.modules.loss.LinearCrossEntropyLoss\n` }), 'l.yaml');
+    expect(chunked.assumptions.join('\n')).toContain('loss LinearCrossEntropyLoss: the output projection and cross-entropy run chunk by chunk');
   });
 
   it('QLoRA and DoRA: quantize_base, use_dora; a builder outside the catalog is an unknown model, not a guess', () => {

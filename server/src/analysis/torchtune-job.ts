@@ -98,6 +98,8 @@ export function buildTorchtuneJob(text: string, file: string, settings: Analysis
   const gpus = gpusOf(launch, settings, values);
   const fsdp = fsdpOf(launch, settings, get, where, values);
   for (const [key, note] of NOTES) if (get(key) === true) assumptions.push(note);
+  const loss = typeof get('loss._component_') === 'string' ? (get('loss._component_') as string).split('.').pop()! : '';
+  if (Object.hasOwn(LOSS_NOTES, loss)) assumptions.push(LOSS_NOTES[loss]);
   if (launch?.alternatives.length) assumptions.push(`launched by ${launch.label}; also by ${launch.alternatives.join(', ')}`);
 
   const epochs = num('epochs');
@@ -120,6 +122,12 @@ const NOTES: [string, string][] = [
   ['enable_activation_offloading', 'enable_activation_offloading: activations move to CPU memory during forward; the estimate still counts them on the GPU (an upper bound)'],
   ['compile', 'compile: torch.compile is not modelled (it usually lowers activation memory)'],
 ];
+
+/** torchtune/modules/loss: chunked losses keep less than the full-sequence logits the estimate counts. */
+const LOSS_NOTES: Record<string, string> = {
+  LinearCrossEntropyLoss: 'loss LinearCrossEntropyLoss: the output projection and cross-entropy run chunk by chunk over unmasked tokens; the estimate counts logits for the whole sequence (an upper bound)',
+  CEWithChunkedOutputLoss: 'loss CEWithChunkedOutputLoss: logits are upcast to fp32 one chunk at a time; the estimate counts a whole-sequence upcast (an upper bound)',
+};
 
 function gpusOf(launch: FoundTuneRun | undefined, settings: AnalysisSettings, values: Partial<Record<JobField, ValueInfo>>): number {
   if (!launch) {
