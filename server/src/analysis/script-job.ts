@@ -84,6 +84,8 @@ export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, 
     const sharded = fsdp(ctx);
     if (sharded) job.fsdp = sharded;
     if (quant) job.quantization = quant;
+    const matmulTf32 = tf32(ctx);
+    if (matmulTf32 !== undefined) job.tf32 = matmulTf32;
     const steps = totalSteps(ctx);
     if (steps) job.total_steps = steps;
     const gen = inference(ctx, seq_len, micro_batch);
@@ -109,6 +111,22 @@ export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, 
   if (ds.problem) assumptions.push(`${ds.problem.reason}: the estimate ignores it`);
   else if (ds.found?.settings.problems.length) assumptions.push(...ds.found.settings.problems.map((p) => `DeepSpeed config ${ds.found!.label}: ${p}`));
   return { job, values: ctx.values, assumptions, anchors: ctx.anchors, sites: ctx.sites, deepspeedProblem: ds.problem };
+}
+
+/**
+ * TF32 matmuls for fp32 work: `torch.backends.cuda.matmul.allow_tf32 = ...` (the last one),
+ * `torch.set_float32_matmul_precision("high"|"medium")` (TF32 or bf16 passes; "highest" is full fp32),
+ * or TrainingArguments `tf32=`. PyTorch's own default (allow_tf32 False since 1.12) is left unset.
+ */
+function tf32(ctx: JobContext): boolean | undefined {
+  const flags = ctx.facts.assignments.get('torch.backends.cuda.matmul.allow_tf32') ?? [];
+  const flag = flags.length ? ctx.ev.evaluate(flags[flags.length - 1].value) : undefined;
+  if (flag?.ok && typeof flag.value === 'boolean') return flag.value;
+  const precision = callsNamed(ctx.facts, 'set_float32_matmul_precision')[0];
+  const mode = precision?.positional[0] && ctx.ev.evaluate(precision.positional[0]);
+  if (mode?.ok && typeof mode.value === 'string') return mode.value !== 'highest';
+  const arg = ctx.taKeyword('tf32')?.value;
+  return arg?.ok && typeof arg.value === 'boolean' ? arg.value : undefined;
 }
 
 /** `trainlens.assume`: fills only the values the code does not show (assumed or unknown ones). */
