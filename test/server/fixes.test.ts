@@ -114,6 +114,31 @@ describe('diagnostics', () => {
   });
 });
 
+describe('DeepSpeed config as a dict in the script', () => {
+  const DS = 'import deepspeed\nfrom transformers import AutoModelForCausalLM\n# trainlens: gpus=4\nMICRO = 8\n' +
+    'ds_config = {"train_micro_batch_size_per_gpu": MICRO, "bf16": {"enabled": True}, "zero_optimization": {"stage": 1}}\n' +
+    'model = AutoModelForCausalLM.from_pretrained("meta-llama/Llama-2-7b-hf")\nengine, *_ = deepspeed.initialize(model=model, config=ds_config)\n';
+
+  it('ZeRO keys set in the inline dict as Python; re-analysed to the titled total', () => {
+    const before = analyzer.analyze({ uri: 'file:///w/ds.py', text: DS, version: ++version }, { gpu: 'A100-80GB', gpus: 1 });
+    const fix = (id: string) => before.fixes.find((f) => f.id === id)!;
+    const stage3 = applyEdits(DS, fix('zero-stage-3').edits);
+    expect(stage3).toContain('"zero_optimization": {"stage": 3}}');
+    const offload = applyEdits(DS, fix('zero-offload-optimizer').edits);
+    expect(offload).toContain('"zero_optimization": {"stage": 2, "offload_optimizer": {"device": "cpu", "pin_memory": True}}}');
+    for (const [id, text] of [['zero-stage-3', stage3], ['zero-offload-optimizer', offload]] as const) {
+      expect(parser.parse(text)!.rootNode.hasError).toBe(false);
+      const after = analyzer.analyze({ uri: 'file:///w/ds.py', text, version: ++version }, { gpu: 'A100-80GB', gpus: 1 });
+      expect(after.estimate!.per_gpu.total).toBe(fix(id).total_after_bytes);
+    }
+  });
+
+  it('a value named by a constant is not overwritten in the dict', () => {
+    const before = analyzer.analyze({ uri: 'file:///w/ds.py', text: DS, version: ++version }, { gpu: 'A100-80GB', gpus: 1 });
+    expect(before.fixes.find((f) => f.id === 'halve-micro-batch')?.edits ?? []).toEqual([]);
+  });
+});
+
 describe('best plan', () => {
   it('a job that does not fit carries the planner\'s best writable plan, the line the hover shows; a fitting job none', () => {
     const text = `${LOAD}args = TrainingArguments(\n    per_device_train_batch_size=8,\n    fp16=True,\n)\n`;

@@ -18,6 +18,8 @@ export function pythonOfJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+const LITERALS = ['integer', 'float', 'string', 'true', 'false', 'none', 'dictionary', 'list'];
+
 /** The key of a `"key": value` pair when it is a plain string literal. */
 function keyOf(pair: Node): string | undefined {
   const key = pair.childForFieldName('key');
@@ -38,7 +40,8 @@ export function setDictKey(uri: string, text: string, dict: Node, path: string[]
       const edit = addKeywords(object, [`${JSON.stringify(path[i])}: ${nested}`], text);
       return [{ kind: 'replace', uri, ...edit }];
     }
-    if (i === path.length - 1) return [{ kind: 'replace', uri, range: rangeOf(current), newText: value }];
+    // a value computed or named elsewhere (`MICRO`) is set there, not overwritten here
+    if (i === path.length - 1) return LITERALS.includes(current.type) ? [{ kind: 'replace', uri, range: rangeOf(current), newText: value }] : undefined;
     if (current.type !== 'dictionary') return undefined;
     object = current;
   }
