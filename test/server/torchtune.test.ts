@@ -130,4 +130,17 @@ describe('a torchtune config as a document', () => {
       expect(() => analyzeFile(analyzer, writeWorkspace({ 'c.yaml': text }), 'c.yaml')).not.toThrow();
     }
   });
+
+  it('a # trainlens: comment states what the config cannot show; the assume setting fills only unknowns', () => {
+    const text = `# trainlens: seq_len=3072 bogus=1\n${LORA.replace('max_seq_len: 4096', 'max_seq_len: null')}`;
+    const a = analyzeFile(analyzer, writeWorkspace({ 's.yaml': text }), 's.yaml', { assume: { seq_len: '1024', grad_checkpointing: 'true', micro_batch: '64' } });
+    expect(a.job).toMatchObject({ seq_len: 3072, grad_checkpointing: true, micro_batch: 4 });
+    expect(a.values.seq_len).toMatchObject({ status: 'known', reason: '# trainlens: comment', source: { range: { start: { line: 0 } } } });
+    expect(a.values.grad_checkpointing!.reason).toBe('trainlens.assume setting');
+    const said = a.assumptions.join('\n');
+    expect(said).toContain('"bogus=1" in the trainlens comment on line 1');
+    expect(said).not.toContain('sequence length');
+    const axolotl = analyzeFile(analyzer, writeWorkspace({ 'a.yml': 'base_model: gpt2\n# trainlens: seq_len=512\nmicro_batch_size: 2\n' }), 'a.yml');
+    expect(axolotl.job!.seq_len).toBe(512);
+  });
 });

@@ -18,6 +18,7 @@ import type { ScriptJob } from './script-job';
 import { loraTargets, torchtuneBuilder } from './torchtune-models';
 import { findTuneRun, type FoundTuneRun } from './torchtune-launch';
 import type { AnalysisSettings, JobField, Range, ValueInfo } from './types';
+import { applyStatedYaml } from './yaml-stated';
 
 /** A torchtune config names a torchtune model builder. */
 export function isTorchtuneConfig(text: string): boolean {
@@ -110,6 +111,7 @@ export function buildTorchtuneJob(text: string, file: string, settings: Analysis
     ...(quantization ? { quantization } : {}), ...(fsdp ? { fsdp } : {}),
     ...(epochs && perEpoch ? { total_steps: epochs * perEpoch } : {}),
   } : null;
+  if (job) assumptions.push(...applyStatedYaml(text, file, job, values, settings));
   assumptions.unshift(...Object.entries(values).filter(([, v]) => v.status !== 'known')
     .map(([k, v]) => `${FIELD_LABELS[k as JobField]} ${v.status === 'assumed' ? `${formatValue(v.value)} assumed` : 'unknown'}: ${v.reason ?? ''}`));
   const anchors = values.model?.source ? [{ kind: 'model' as const, field: 'model' as const, range: values.model.source.range }] : [];

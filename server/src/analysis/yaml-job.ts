@@ -17,6 +17,7 @@ import { lossScaleOf } from './job/deepspeed';
 import { HF_NAMES } from './job/optimizer';
 import type { ScriptJob } from './script-job';
 import { buildTorchtuneJob, isTorchtuneConfig } from './torchtune-job';
+import { applyStatedYaml } from './yaml-stated';
 import type { AnalysisSettings, JobField, Range, ValueInfo } from './types';
 
 type Flavour = 'axolotl' | 'llamafactory';
@@ -87,8 +88,10 @@ export function buildYamlJob(text: string, file: string, settings: AnalysisSetti
   } : null;
   if (ds?.zero) values.zero = { value: ds.zero, status: 'known', source: at('deepspeed'), reason: `DeepSpeed config ${String(get('deepspeed'))}` };
   values.gpus = { value: settings.gpus, status: 'known', reason: 'from settings' };
+  const problems = job ? applyStatedYaml(text, file, job, values, settings) : [];
   const assumptions = Object.entries(values).filter(([, v]) => v.status !== 'known')
     .map(([k, v]) => `${FIELD_LABELS[k as JobField]} ${v.status === 'assumed' ? `${formatValue(v.value)} assumed` : 'unknown'}: ${v.reason ?? ''}`);
+  assumptions.push(...problems);
   if (ds?.problem) assumptions.push(ds.problem);
   const anchors = [...values.model?.source ? [{ kind: 'model' as const, field: 'model' as const, range: values.model.source.range }] : []];
   return { job, values, assumptions, anchors, sites: {} };

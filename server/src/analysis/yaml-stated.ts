@@ -1,0 +1,31 @@
+/**
+ * Values stated for a trainer YAML where its keys cannot show them: whole-line comments
+ * `# trainlens: seq_len=4096 micro_batch=2` (they win, as in scripts) and the `trainlens.assume`
+ * setting (it fills only values that are not known). Keys and values as directives.ts reads them.
+ */
+import type { TrainingJob } from '../../../estimator/src/types';
+import { readStatedValue } from './directives';
+import type { AnalysisSettings, JobField, ValueInfo } from './types';
+
+/** Applies the stated values to `job` and `values`; returns what could not be read, as sentences. */
+export function applyStatedYaml(text: string, file: string, job: TrainingJob, values: Partial<Record<JobField, ValueInfo>>, settings: AnalysisSettings): string[] {
+  const problems: string[] = [];
+  const set = (field: JobField, value: unknown, info: ValueInfo) => {
+    (job as unknown as Record<string, unknown>)[field] = value;
+    values[field] = info;
+  };
+  for (const [key, raw] of Object.entries(settings.assume ?? {})) {
+    const stated = readStatedValue(key, String(raw));
+    if (stated && values[stated.field]?.status !== 'known') set(stated.field, stated.value, { value: stated.value, status: 'known', reason: 'trainlens.assume setting' });
+  }
+  text.split(/\r?\n/).forEach((line, row) => {
+    const m = /^\s*#\s*trainlens:(.*)$/.exec(line);
+    for (const pair of m ? m[1].trim().split(/[\s,]+/).filter(Boolean) : []) {
+      const [key, value = ''] = pair.split('=');
+      const stated = readStatedValue(key, value);
+      if (stated) set(stated.field, stated.value, { value: stated.value, status: 'known', source: { file, range: { start: { line: row, character: 0 }, end: { line: row, character: line.length } } }, reason: '# trainlens: comment' });
+      else problems.push(`"${pair}" in the trainlens comment on line ${row + 1} is not a job value TrainLens reads (seq_len, micro_batch, grad_accum, precision, optimizer, grad_checkpointing, attention)`);
+    }
+  });
+  return problems;
+}
