@@ -31,8 +31,8 @@ import { countActivations, type ActivationCount } from './activations';
 import { computeEstimate } from './compute';
 import { componentMemory, estimate, type MemoryCounters } from './estimate';
 import type { ForwardSpec } from './forward';
-import { stateBytes, type StateBytes } from './optimizer';
-import type { PrecisionPlan } from './precision';
+import { stateBytes } from './optimizer';
+import { precisionPlan, type PrecisionPlan } from './precision';
 import { isCoherent, jobChanges, type ChangeGroup, type ChangeTier, type JobChange } from './planner-changes';
 import type { Estimate, Gpu, TrainingJob } from './types';
 
@@ -104,25 +104,31 @@ function withoutDominated(changes: JobChange[], job: TrainingJob, totalOf: (j: T
   });
 }
 
-/** Memoized counts for one search; keys hold everything each count reads. */
+/** Memoized on a key that holds everything the computation reads. */
+function memo<A extends unknown[], T>(key: (...args: A) => string, compute: (...args: A) => T): (...args: A) => T {
+  const seen = new Map<string, T>();
+  return (...args) => {
+    const k = key(...args);
+    let v = seen.get(k);
+    if (v === undefined) seen.set(k, (v = compute(...args)));
+    return v;
+  };
+}
+
+/**
+ * A job without its batch shape (micro-batch, accumulation, sequence, attention, checkpointing), with its
+ * precision plan: all that the model states (optimizer.ts stateBytes) and their sharded share read.
+ */
+function statesKey(job: TrainingJob, plan: PrecisionPlan): string {
+  const { micro_batch, grad_accum, seq_len, attention, grad_checkpointing, checkpointing_mode, total_steps, ...rest } = job;
+  return JSON.stringify([rest, plan]);
+}
+
+/** Memoized counts for one search. */
 function searchCounters(): MemoryCounters {
-  const acts = new Map<string, ActivationCount>();
-  const states = new Map<string, StateBytes>();
   return {
-    activations: (spec: ForwardSpec) => {
-      const key = JSON.stringify(spec);
-      let a = acts.get(key);
-      if (!a) acts.set(key, (a = countActivations(spec)));
-      return a;
-    },
-    // the model states do not depend on the batch shape: micro-batch, accumulation, sequence, attention, checkpointing
-    states: (job: TrainingJob, plan: PrecisionPlan) => {
-      const { micro_batch, grad_accum, seq_len, attention, grad_checkpointing, checkpointing_mode, total_steps, ...rest } = job;
-      const key = JSON.stringify([rest, plan]);
-      let s = states.get(key);
-      if (!s) states.set(key, (s = stateBytes(job, plan)));
-      return s;
-    },
+    activations: memo((spec: ForwardSpec) => JSON.stringify(spec), countActivations),
+    states: memo(statesKey, stateBytes),
   };
 }
 
@@ -152,6 +158,8 @@ function search(job: TrainingJob, gpu: Gpu, allowed: JobChange[], options: PlanO
   const maxEstimates = options.maxEstimates ?? 200;
   const counters = searchCounters();
   const statesOnly: MemoryCounters = { ...counters, activations: () => NO_ACTIVATIONS };
+  // the states-only sum reads the batch shape nowhere (no activations to shard), so it is shared like the states
+  const statesTotal = memo((j: TrainingJob) => statesKey(j, precisionPlan(j)), (j: TrainingJob) => componentMemory(j, statesOnly).total);
   let estimates = 0;
   let fullEstimates = 0;
   const totalOf = (j: TrainingJob) => {
@@ -159,7 +167,7 @@ function search(job: TrainingJob, gpu: Gpu, allowed: JobChange[], options: PlanO
     return componentMemory(j, counters).total;
   };
   /** Whether the component sum exceeds the GPU; the states alone (no activation count) often already do. */
-  const over = (j: TrainingJob) => componentMemory(j, statesOnly).total > gpu.memory_bytes || totalOf(j) > gpu.memory_bytes;
+  const over = (j: TrainingJob) => statesTotal(j) > gpu.memory_bytes || totalOf(j) > gpu.memory_bytes;
   /** The full estimate of a candidate whose component sum fits; undefined when the sum already does not. */
   const fittingEstimate = (j: TrainingJob): Estimate | undefined => {
     if (over(j)) return undefined;
