@@ -80,9 +80,11 @@ describe('a torchtune config as a document', () => {
     });
     const a = analyzeFile(analyzer, root, 'configs/lora.yaml');
     expect(a.job).toMatchObject({ gpus: 4, seq_len: 8192, grad_checkpointing: true, optimizer: 'paged_adamw_8bit', fsdp: { strategy: 'SHARD_GRAD_OP', cpu_offload: false } });
-    expect(a.values.seq_len!.reason).toBe('tokenizer.max_seq_len=8192 on the command line (jobs/a.sh line 2)');
+    expect(a.values.seq_len!.reason).toBe('tokenizer.max_seq_len=8192 on the command line (jobs/a.sh line 2) — one of 2 launch lines');
     expect(a.values.seq_len!.source!.file).toMatch(/jobs\/a\.sh$/);
     expect(a.assumptions.join('\n')).toContain('also by jobs/b.sh line 1');
+    expect(a.values.gpus).toMatchObject({ value: 4, status: 'assumed' });
+    expect(a.values.micro_batch!.status).toBe('known');
   });
 
   it('the command setting: a single-device recipe runs on one GPU whatever the settings say', () => {

@@ -44,9 +44,14 @@ export function buildTorchtuneJob(text: string, file: string, settings: Analysis
     const column = line === undefined ? 0 : Math.max(0, (text.split(/\r?\n/)[line] ?? '').indexOf(key));
     return { ...(line !== undefined ? { source: { file, range: { start: { line, character: column }, end: { line, character: column + key.length } } } } : {}), reason: `${path}: ${formatValue(get(path))}` };
   };
+  // keys another launch line of the same config overrides: their value depends on which line runs
+  const contested = new Set(launch?.others.flatMap((r) => [...r.overrides.keys()]) ?? []);
   const known = <T>(field: JobField, path: string, value: T, reason?: string): T => {
     const at = where(path);
-    values[field] = { value, status: 'known', ...(at.source ? { source: at.source } : {}), reason: reason ? `${at.reason} (${reason})` : at.reason };
+    const text = reason ? `${at.reason} (${reason})` : at.reason;
+    values[field] = contested.has(path)
+      ? { value, status: 'assumed', ...(at.source ? { source: at.source } : {}), reason: `${text} — another launch line overrides ${path}` }
+      : { value, status: 'known', ...(at.source ? { source: at.source } : {}), reason: text };
     return value;
   };
   const assumed = <T>(field: JobField, value: T, reason: string): T => {
@@ -101,7 +106,16 @@ export function buildTorchtuneJob(text: string, file: string, settings: Analysis
   for (const [key, note] of NOTES) if (get(key) === true) assumptions.push(note);
   const loss = typeof get('loss._component_') === 'string' ? (get('loss._component_') as string).split('.').pop()! : '';
   if (Object.hasOwn(LOSS_NOTES, loss)) assumptions.push(LOSS_NOTES[loss]);
-  if (launch?.alternatives.length) assumptions.push(`launched by ${launch.label}; also by ${launch.alternatives.join(', ')}`);
+  if (launch?.alternatives.length) {
+    // with launch lines that may disagree, what the first one sets is one possibility: assumed, not known
+    for (const info of Object.values(values)) {
+      if (info.status === 'known' && info.source && info.source.file === launch.origin?.file) {
+        info.status = 'assumed';
+        info.reason = `${info.reason ?? ''} — one of ${launch.alternatives.length + 1} launch lines`;
+      }
+    }
+    assumptions.push(`launched by ${launch.label}; also by ${launch.alternatives.join(', ')}`);
+  }
 
   const epochs = num('epochs');
   const perEpoch = num('max_steps_per_epoch');

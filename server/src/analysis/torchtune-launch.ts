@@ -27,8 +27,9 @@ export interface FoundTuneRun {
   /** "scripts/finetune.sh line 3" or "--command". */
   label: string;
   origin?: { file: string; range: Range };
-  /** Other launch lines that run the same config (labels). */
+  /** Other launch lines that run the same config (labels), and what they run. */
   alternatives: string[];
+  others: TuneRun[];
 }
 
 /** torchrun flags that take no value. */
@@ -82,7 +83,7 @@ function split(word: string): [string, string | undefined] {
 export function findTuneRun(configUri: string, files: WorkspaceFiles | undefined, command?: string): FoundTuneRun | undefined {
   if (command) {
     const run = parseTuneRun(command);
-    return run ? { run, label: '--command', alternatives: [] } : undefined;
+    return run ? { run, label: '--command', alternatives: [], others: [] } : undefined;
   }
   const written = uriToPath(configUri);
   if (!files || !written) return undefined;
@@ -109,9 +110,10 @@ export function findTuneRun(configUri: string, files: WorkspaceFiles | undefined
         label: `${relative(root, read.path) || basename(read.path)} line ${line.line + 1}`,
         origin: { file: pathToFileURL(read.path).href, range: { start: { line: line.line, character: 0 }, end: { line: line.line, character: line.text.length } } },
         alternatives: [],
+        others: [],
       });
     }
     if (found.length >= 8) break;
   }
-  return found.length ? { ...found[0], alternatives: found.slice(1).map((f) => f.label) } : undefined;
+  return found.length ? { ...found[0], alternatives: found.slice(1).map((f) => f.label), others: found.slice(1).map((f) => f.run) } : undefined;
 }
