@@ -11,7 +11,8 @@ import { ROOT } from '../lsp/helpers/build';
 
 const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const contributes = manifest.contributes;
-const clientSource = readdirSync(join(ROOT, 'client', 'src')).map((f) => readFileSync(join(ROOT, 'client', 'src', f), 'utf8')).join('\n');
+// the client's modules, and the command ids it shares with the server's hover links
+const clientSource = [...readdirSync(join(ROOT, 'client', 'src')).map((f) => join('client', 'src', f)), 'server/src/render/links.ts'].map((f) => readFileSync(join(ROOT, f), 'utf8')).join('\n');
 const declared: string[] = contributes.commands.map((c: { command: string }) => c.command);
 const VIEW = 'trainlens.workspace';
 
