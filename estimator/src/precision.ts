@@ -42,8 +42,8 @@ export function precisionPlan(job: TrainingJob): PrecisionPlan {
 /**
  * Device bytes of fp16 loss scaling. torch.amp.GradScaler (torch/amp/grad_scaler.py) keeps a 0-dim fp32 `_scale`
  * and a 0-dim int32 `_growth_tracker`; during unscale_/step it adds a 0-dim fp32 inverse scale and one fp32
- * `found_inf` per device: four 4-byte tensors on one GPU. DeepSpeed's fp16 DynamicLossScaler
- * (deepspeed/runtime/fp16/loss_scaler.py) keeps its scale as a Python float on the host: no device tensor.
+ * `found_inf` per device: four 4-byte tensors on one GPU. DeepSpeed's fp16 DynamicLossScaler and static
+ * LossScaler (deepspeed/runtime/fp16/loss_scaler.py) keep their scale as a Python float on the host: no device tensor.
  */
 export function gradScalerBytes(job: TrainingJob): number {
   if (!job.grad_scaler) return 0;
@@ -58,7 +58,7 @@ export function precisionNotes(job: TrainingJob): string[] {
     notes.push(
       gradScalerBytes(job) > 0
         ? 'GradScaler: scale, growth tracker, inverse scale and found_inf: 16 bytes (each a 512-byte allocator block).'
-        : 'DeepSpeed dynamic loss scale: a host-side Python float; no device memory.',
+        : `DeepSpeed ${job.loss_scale?.loss_scale ? 'static' : 'dynamic'} loss scale: a host-side Python float; no device memory.`,
     );
   }
   return notes;

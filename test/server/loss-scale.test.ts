@@ -48,6 +48,7 @@ describe('DeepSpeed fp16 loss scaling', () => {
     const run = simulateLossScaling(scaler, Float64Array.from([1e4, 0.01, 0.01, 1e4, 0.01]));
     expect(run).toMatchObject({ skipped_steps: 2, steady_scale: 128 });
     expect(simulationLines(a)).toContain('DeepSpeed static loss scale, start 2^7');
+    expect(a.estimate!.notes).toContain('DeepSpeed static loss scale: a host-side Python float; no device memory.');
   });
 
   it('without loss-scaling keys the job has none (DeepSpeed defaults apply in the simulation)', () => {
