@@ -1,7 +1,7 @@
 /** The code lens above the training call and the inlay hints, on real analyses. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAnalyzer, type Analyzer } from '../../server/src/analysis/analyzer';
-import { codeLenses, inlayHints, SHOW_BREAKDOWN_COMMAND } from '../../server/src/lsp/lenses';
+import { codeLenses, FIT_JOB_COMMAND, inlayHints, SHOW_BREAKDOWN_COMMAND } from '../../server/src/lsp/lenses';
 import { parseSettings } from '../../server/src/lsp/settings';
 
 let analyzer: Analyzer;
@@ -26,6 +26,18 @@ describe('code lens', () => {
     expect(lens.command!.title).toMatch(/^≈ \d+\.\d \/ 80\.0 GiB per GPU · [\d.]+ (h|min) on 8 × A100-80GB · does not fit$/);
     expect(lens.command!.command).toBe(SHOW_BREAKDOWN_COMMAND);
     expect(lens.command!.arguments).toEqual(['file:///w/train.py', { line: 2, character: 7 }]);
+  });
+
+  it('for a job that does not fit, a second lens with the best plan opens "Fit this job to…"; none when it fits', () => {
+    const a = analyzer.analyze({ uri: 'file:///w/train.py', text: SCRIPT, version: 1 }, { gpu: 'A100-80GB', gpus: 8 });
+    const [, best] = codeLenses(a);
+    expect(best.range).toEqual(codeLenses(a)[0].range);
+    expect(best.command!.title).toBe(`Best fit: ${a.bestPlan!.title}: ${a.bestPlan!.effect}`);
+    expect(best.command!.title).toMatch(/^Best fit: .+: [\d.]+ → [\d.]+ GiB/);
+    expect(best.command!.command).toBe(FIT_JOB_COMMAND);
+    const fits = analyzer.analyze({ uri: 'file:///w/train.py', text: SCRIPT.replace('Llama-2-7b-hf', 'Llama-3.2-1B').replace('=4', '=1'), version: 2 }, { gpu: 'A100-80GB', gpus: 8 });
+    expect(fits.estimate!.fits).toBe(true);
+    expect(codeLenses(fits)).toHaveLength(1);
   });
 
   it('no lens without an estimate', () => {

@@ -1,14 +1,17 @@
 /**
  * The code lens above the training call ("≈ 71.2 / 80.0 GiB per GPU · 9.3 h on 8 × A100-80GB ·
- * fits", a click shows the breakdown) and the inlay hints after memory-relevant arguments with the
- * share they drive ("≈ 21.4 GiB activations"; off unless `trainlens.inlayHints`).
+ * fits", a click shows the breakdown), and for a job that does not fit a second one with the planner's
+ * best plan ("Best fit: …", a click opens "Fit this job to…"); the inlay hints after memory-relevant
+ * arguments with the share they drive ("≈ 21.4 GiB activations"; off unless `trainlens.inlayHints`).
  */
 import { InlayHintKind, type CodeLens, type InlayHint } from 'vscode-languageserver/node';
 import type { MemoryComponent } from '../../../estimator/src/types';
 import type { Analysis, HoverAnchor, JobField } from '../analysis/types';
 import { gib } from '../render/units';
+import { bestPlanLine } from '../fixes/build';
 
 export const SHOW_BREAKDOWN_COMMAND = 'trainlens.showBreakdown';
+export const FIT_JOB_COMMAND = 'trainlens.fitJob';
 
 export function codeLenses(analysis: Analysis): CodeLens[] {
   const { estimate, job, gpu } = analysis;
@@ -20,7 +23,9 @@ export function codeLenses(analysis: Analysis): CodeLens[] {
   const verdict = estimate.fits ? 'fits' : 'does not fit';
   const title = `≈ ${gib(used).replace(' GiB', '')} / ${gib(estimate.capacity_bytes)} per GPU · ${time}${job.gpus} × ${gpu.id} · ${verdict}`;
   const line = { start: { line: at.range.start.line, character: 0 }, end: { line: at.range.start.line, character: 0 } };
-  return [{ range: line, command: { title, command: SHOW_BREAKDOWN_COMMAND, arguments: [analysis.file, at.range.start] } }];
+  const lenses: CodeLens[] = [{ range: line, command: { title, command: SHOW_BREAKDOWN_COMMAND, arguments: [analysis.file, at.range.start] } }];
+  if (analysis.bestPlan) lenses.push({ range: line, command: { title: bestPlanLine(analysis.bestPlan), command: FIT_JOB_COMMAND } });
+  return lenses;
 }
 
 function hours(seconds: number): string {
