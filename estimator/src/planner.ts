@@ -51,7 +51,7 @@ export interface PlanOptions {
   limit?: number;
   /** Only changes the caller can apply (e.g. those the editor can write an edit for). */
   allowed?: (change: JobChange) => boolean;
-  /** Upper bound on memory estimates (default 200): the search stops there with what it found. */
+  /** Upper bound on candidates counted (component sums; default 200): the search stops there with what it found. */
   maxEstimates?: number;
 }
 
