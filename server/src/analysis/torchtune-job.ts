@@ -37,11 +37,12 @@ export function buildTorchtuneJob(text: string, file: string, settings: Analysis
 
   const get = (path: string): YamlValue | undefined => resolve(root, path);
   const has = (path: string) => get(path) !== undefined && get(path) !== null;
+  const textLines = text.split(/\r?\n/);
   const where = (path: string): { source?: { file: string; range: Range }; reason: string } => {
     if (overridden.has(path) && launch) return { ...(launch.origin ? { source: launch.origin } : {}), reason: `${path}=${overridden.get(path)} on the command line (${launch.label})` };
     const line = lines.get(path);
     const key = path.split('.').pop()!;
-    const column = line === undefined ? 0 : Math.max(0, (text.split(/\r?\n/)[line] ?? '').indexOf(key));
+    const column = line === undefined ? 0 : Math.max(0, (textLines[line] ?? '').indexOf(key));
     return { ...(line !== undefined ? { source: { file, range: { start: { line, character: column }, end: { line, character: column + key.length } } } } : {}), reason: `${path}: ${formatValue(get(path))}` };
   };
   // keys another launch line of the same config overrides: their value depends on which line runs
@@ -81,6 +82,7 @@ export function buildTorchtuneJob(text: string, file: string, settings: Analysis
   // training.get_dtype: None → fp32; bf16 makes weights, gradients, optimizer states and activations bf16 (no master copy)
   const precision: Precision = dtype === 'bf16' ? 'bf16' : dtype === 'fp16' ? 'fp16' : 'fp32';
   if (dtype === undefined || dtype === null) assumed('precision', precision, 'dtype not set: torchtune training.get_dtype defaults to fp32');
+  else if (dtype !== 'bf16' && dtype !== 'fp16' && dtype !== 'fp32') assumed('precision', precision, `dtype ${formatValue(dtype)} is not bf16, fp16 or fp32; fp32 assumed`);
   else known('precision', 'dtype', precision, dtype === 'fp32' ? undefined : 'all tensors in half, no fp32 master copy');
   if (dtype === 'fp16') assumptions.push('dtype fp16: torchtune\'s recipes refuse full fp16 training ("use bf16 or fp32 instead")');
 
@@ -119,6 +121,8 @@ export function buildTorchtuneJob(text: string, file: string, settings: Analysis
 
   const epochs = num('epochs');
   const perEpoch = num('max_steps_per_epoch');
+  // the recipes run min(len(dataloader) // gradient_accumulation_steps, max_steps_per_epoch) optimizer steps per epoch
+  if (epochs && perEpoch) assumed('total_steps', epochs * perEpoch, `at most epochs ${epochs} × max_steps_per_epoch ${perEpoch} (fewer if the dataset runs out first)`);
   const job: TrainingJob | null = arch ? {
     model: arch, micro_batch, grad_accum, seq_len, precision, amp_style: 'autocast', optimizer: optimizer.value ?? 'adamw',
     grad_checkpointing: ckpt, attention: 'sdpa', peft, gpus,
