@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,6 +23,9 @@ const quick = process.argv.includes('--quick');
 const SAMPLES = quick ? 5 : 40;
 const SIZES = quick ? [300, 3000] : [300, 3000, 30000];
 const MANY = quick ? 10 : 50;
+/** Other processes on the machine slow every figure: printed with the table (1, 5 and 15 min averages). */
+const loadAverage = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+const loadAtStart = loadAverage();
 /** Extra node options for the server process, e.g. TRAINLENS_BENCH_SERVER_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it. */
 const serverNodeArgs = (process.env.TRAINLENS_BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean);
 
@@ -111,11 +115,14 @@ async function measureScript(server, lines) {
   const label = `${lines.toLocaleString('en')} lines`;
   const opens = [];
   let main;
-  for (let i = 0; i < (lines > 10_000 ? Math.min(SAMPLES, 5) : Math.min(SAMPLES, 15)); i++) {
+  // Each open is a new document, closed again except the last, which is then typed in (as a user
+  // opens a file and edits it; its tree is the most recent one the server keeps).
+  const count = lines > 10_000 ? Math.min(SAMPLES, 5) : Math.min(SAMPLES, 15);
+  for (let i = 0; i < count; i++) {
     const uri = `file:///bench/open-${lines}-${i}.py`;
     const { ms, params } = await server.open(uri, text);
     opens.push(ms);
-    if (i === 0) main = { uri, params };
+    if (i === count - 1) main = { uri, params };
     else await server.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
   }
   report(`${label}: didOpen → diagnostics`, opens, lines === 3000 ? '≤ 300' : undefined);
@@ -240,7 +247,7 @@ await bareParse();
 
 const ms = (x) => (typeof x === 'number' ? x.toFixed(x < 10 ? 2 : 1) : x);
 const width = Math.max(...rows.map((r) => r.what.length));
-console.log(`\nTrainLens LSP over stdio (${process.platform}, Node ${process.version}, ${(await import('node:os')).cpus().length} CPUs), milliseconds`);
+console.log(`\nTrainLens LSP over stdio (${process.platform}, Node ${process.version}, ${cpus().length} CPUs, load average ${loadAtStart} at start, ${loadAverage()} at end), milliseconds`);
 console.log(`${'measure'.padEnd(width)}  ${'n'.padStart(3)}  ${'p50'.padStart(8)}  ${'p95'.padStart(8)}  ${'max'.padStart(8)}  target`);
 for (const r of rows) console.log(`${r.what.padEnd(width)}  ${String(r.n).padStart(3)}  ${ms(r.p50).padStart(8)}  ${ms(r.p95).padStart(8)}  ${ms(r.max).padStart(8)}  ${r.target}`);
 for (const line of memory) console.log(line);
