@@ -3,6 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createAnalyzer, type Analyzer } from '../../server/src/analysis/analyzer';
 import { codeLenses, FIT_JOB_COMMAND, inlayHints, SHOW_BREAKDOWN_COMMAND } from '../../server/src/lsp/lenses';
 import { parseSettings } from '../../server/src/lsp/settings';
+import { hoverAt } from '../../server/src/lsp/hover';
+import { escapeMarkdown } from '../../server/src/render/markdown';
 
 let analyzer: Analyzer;
 beforeAll(async () => {
@@ -38,6 +40,16 @@ describe('code lens', () => {
     const fits = analyzer.analyze({ uri: 'file:///w/train.py', text: SCRIPT.replace('Llama-2-7b-hf', 'Llama-3.2-1B').replace('=4', '=1'), version: 2 }, { gpu: 'A100-80GB', gpus: 8 });
     expect(fits.estimate!.fits).toBe(true);
     expect(codeLenses(fits)).toHaveLength(1);
+  });
+
+  it('the hover shows the same best plan under the breakdown table when the job does not fit, and none when it fits', () => {
+    const a = analyzer.analyze({ uri: 'file:///w/train.py', text: SCRIPT, version: 1 }, { gpu: 'A100-80GB', gpus: 8 });
+    const hover = hoverAt(a, { line: 1, character: 50 })!;
+    const markdown = (hover.contents as { value: string }).value;
+    expect(markdown).toContain(`Best fit: ${escapeMarkdown(a.bestPlan!.title)}: ${a.bestPlan!.effect}`);
+    expect(markdown.indexOf('Best fit:')).toBeGreaterThan(markdown.indexOf('| Fits |'));
+    const fits = analyzer.analyze({ uri: 'file:///w/train.py', text: SCRIPT.replace('Llama-2-7b-hf', 'Llama-3.2-1B').replace('=4', '=1'), version: 2 }, { gpu: 'A100-80GB', gpus: 8 });
+    expect((hoverAt(fits, { line: 1, character: 50 })!.contents as { value: string }).value).not.toContain('Best fit:');
   });
 
   it('no lens without an estimate', () => {

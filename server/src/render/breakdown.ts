@@ -4,6 +4,7 @@
 import type { Analysis, HoverAnchor } from '../analysis/types';
 import { DEFAULT_UTILIZATION, UTILIZATION_SOURCE } from '../../../estimator/src/compute';
 import type { Estimate, MemoryComponent, TrainingJob } from '../../../estimator/src/types';
+import { bestPlanLine } from '../fixes/build';
 import { bulletList, code, escapeMarkdown, table } from './markdown';
 import { provenanceLine, unknownValueLines } from './provenance';
 import { simulationLines } from './simulations';
@@ -19,7 +20,8 @@ const COMPONENT_ROWS: [MemoryComponent, string][] = [
 ];
 
 /**
- * Title, breakdown table (components, total per GPU, capacity, fits), parameter and compute
+ * Title, breakdown table (components, total per GPU, capacity, fits), the planner's best fitting
+ * change when the job does not fit, parameter and compute
  * counts, the simulations' one-line results (followed by `detailLink`, a link to their detail,
  * when given), the provenance of the anchored value, and every assumption behind the numbers.
  */
@@ -27,6 +29,7 @@ export function breakdownMarkdown(analysis: Analysis, anchor?: HoverAnchor, deta
   const sections = [title(analysis)];
   if (analysis.estimate) {
     sections.push(memoryTable(analysis.estimate, analysis), sizeLine(analysis.estimate, analysis.job));
+    if (analysis.bestPlan) sections.push(escapeMarkdown(bestPlanLine(analysis.bestPlan)));
     const perLayer = perLayerLine(analysis.estimate, analysis.job);
     if (perLayer) sections.push(perLayer);
     const compute = computeLine(analysis.estimate, analysis);
