@@ -35,6 +35,14 @@ describe('trainlens check over a tree', () => {
     expect(llama).toMatchObject({ fit: 'oom', estimate: { fits: false } });
   });
 
+  it('when no single fix fits, names the planner\'s best fitting combination, the first fitting plan of `plan --json`', () => {
+    const run = runCli(['check', 'jobs/llama.py', '--gpu', 'T4'], root);
+    expect(run.stdout).toContain('No single change fits; the fastest combination that does');
+    const plans: { title: string; fits: boolean }[] = JSON.parse(runCli(['plan', 'jobs/llama.py', '--gpu', 'T4', '--json'], root).stdout).plans;
+    const best = plans.find((p) => p.fits)!;
+    expect(run.stdout).toContain(`  ${best.title}: `);
+  });
+
   it('exits 2 for usage errors and for paths that name nothing', () => {
     expect(runCli(['check', '.', '--format', 'xml'], root)).toMatchObject({ status: 2, stderr: expect.stringContaining('--format must be text, json or sarif') });
     expect(runCli(['explain', 'jobs/llama.py', '--format', 'sarif'], root)).toMatchObject({ status: 2, stderr: expect.stringContaining('applies to "trainlens check" only') });

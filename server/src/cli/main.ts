@@ -76,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(options.command === 'explain' ? reports[0] ?? null : { results: reports }, null, 2)}\n`);
   } else {
     const shown = analyses.flatMap((a, i) => (named.has(uriToPath(a.file) ?? '') || a.job || a.findings.length
-      ? [textReport(a, names[i], options.command === 'explain', bestPlanFor(analyzer, a, settings, files))] : []));
+      ? [textReport(a, names[i], options.command === 'explain', bestPlanFor(a))] : []));
     if (analyses.length > 1 || shown.length < analyses.length) shown.push(treeSummary(analyses, names));
     if (analyses.length === 0 && failures.length === 0) shown.push('No training scripts or configs found.');
     process.stdout.write(shown.length ? `${shown.join('\n\n')}\n` : '');
@@ -85,13 +85,10 @@ async function main(argv: string[]): Promise<number> {
   return analyses.some((a) => a.estimate && !a.estimate.fits) ? 1 : 0;
 }
 
-/** For a job that does not fit and that no single fix rescues: the planner's best fitting combination. */
-function bestPlanFor(analyzer: Analyzer, analysis: Analysis, settings: AnalysisSettings, files: WorkspaceFiles): BestPlan | undefined {
-  if (!analysis.estimate || analysis.estimate.fits || analysis.fixes.some((f) => f.fits_after)) return undefined;
-  const text = readText(uriToPath(analysis.file) ?? '');
-  if (typeof text !== 'string') return undefined;
-  const best = planReport(analyzer, { uri: analysis.file, text }, '', settings, files).plans.find((p) => p.fits);
-  return best && { title: best.title, per_gpu_total_bytes: best.per_gpu_total_bytes, step_time_s: best.step_time_s };
+/** For a job that does not fit and that no single fix rescues: the planner's best fitting combination (searched by the analysis). */
+function bestPlanFor(analysis: Analysis): BestPlan | undefined {
+  if (!analysis.bestPlan || analysis.fixes.some((f) => f.fits_after)) return undefined;
+  return analysis.bestPlan;
 }
 
 /** `trainlens plan`: exit 0 when a plan fits, 1 when none does, 2 when the file cannot be read. */
