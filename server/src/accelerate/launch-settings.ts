@@ -9,7 +9,7 @@ import type { FsdpConfig, LossScaleConfig, TrainingJob, ZeroConfig } from '../..
 import type { JobContext } from '../analysis/job/context';
 import type { JobField, Range } from '../analysis/types';
 import { lossScaleOf } from '../analysis/job/deepspeed';
-import { deepSpeedOptimizer } from '../analysis/job/optimizer';
+import { deepSpeedOptimizer } from '../analysis/job/optimizer-names';
 import { interpretDeepSpeedConfig, type JsonValue } from '../deepspeed/interpret';
 import type { FoundLaunch } from '../launch/discover';
 import { readYamlDocument, type YamlMap } from '../launch/yaml-lite';

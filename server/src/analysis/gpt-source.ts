@@ -13,6 +13,7 @@ import { keyword } from '../python/call-args';
 import { Evaluator } from '../python/evaluate';
 import type { CallFact, PythonFacts } from '../python/facts';
 import type { PythonModule } from '../python/modules';
+import { localClass, within } from '../python/local-classes';
 import { known, unknownValue } from './values';
 import type { ModelSource } from './model-source';
 
@@ -25,9 +26,10 @@ const TIED = /\.wte\.weight\s*=\s*self\.lm_head\.weight|\.lm_head\.weight\s*=\s*
 export function gptFromLocalModule(facts: PythonFacts, ev: Evaluator, file: string): ModelSource | undefined {
   for (const call of facts.calls) {
     if (!/Config$/.test(call.callee) || call.receiver) continue;
-    const module = localModuleDefining(facts, ev, call.callee);
-    const cls = module && classNamed(module, call.callee);
-    if (!module || !cls || !Object.keys(FIELDS).every((f) => module.facts.assignments.get(f)?.some((a) => within(a.assignment, cls)))) continue;
+    const local = localClass(call.call.tree.rootNode, ev, call.callee);
+    if (!local) continue;
+    const { module, cls } = local;
+    if (!Object.keys(FIELDS).every((f) => module.facts.assignments.get(f)?.some((a) => within(a.assignment, cls)))) continue;
     const model = facts.calls.find((c) => c.positional.some((p) => p.startIndex <= call.call.startIndex && call.call.endIndex <= p.endIndex) || c.positional[0]?.type === 'identifier' && assignedFrom(facts, c.positional[0], call.call));
     return readConfig(call, model ?? call, module, cls, ev, file);
   }
@@ -57,34 +59,7 @@ function readConfig(call: CallFact, model: CallFact, module: PythonModule, cls: 
   return { call: model, anchor: call.call, arch, info: { ...known(file, summary, { ok: true, value: summary, node: call.call, via: [] }), reason: arch.source } };
 }
 
-/** The workspace module a name is imported from (`from model import GPTConfig`), read and parsed. */
-function localModuleDefining(facts: PythonFacts, ev: Evaluator, name: string): PythonModule | undefined {
-  const root = facts.calls[0]?.call.tree.rootNode;
-  if (!root || !ev.env.modules) return undefined;
-  for (const stmt of root.namedChildren) {
-    if (stmt?.type !== 'import_from_statement') continue;
-    const from = stmt.childForFieldName('module_name')?.text;
-    const names = stmt.childrenForFieldName('name').map((n) => n?.text.split(/\s+as\s+/)[0]);
-    if (!from || !names.includes(name)) continue;
-    const read = ev.env.modules.read(ev.env.files, `${from.replace(/^\.+/, '').replace(/\./g, '/')}.py`, ev.env.uri ?? '');
-    if (read.ok) return read;
-  }
-  return undefined;
-}
-
-function classNamed(module: PythonModule, name: string): Node | undefined {
-  for (const stmt of module.tree.rootNode.namedChildren) {
-    const cls = stmt?.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
-    if (cls?.type === 'class_definition' && cls.childForFieldName('name')?.text === name) return cls;
-  }
-  return undefined;
-}
-
 /** `GPT(config)` where `config = GPTConfig(...)`. */
 function assignedFrom(facts: PythonFacts, name: Node, call: Node): boolean {
   return (facts.assignments.get(name.text) ?? []).some((a) => a.value.startIndex === call.startIndex && a.value.endIndex === call.endIndex);
-}
-
-function within(node: Node, container: Node): boolean {
-  return node.startIndex >= container.startIndex && node.endIndex <= container.endIndex;
 }

@@ -12,7 +12,7 @@ import type { FsdpConfig, Optimizer, PeftConfig, Precision, QuantizationConfig, 
 import { readYamlDocument, readYamlMap, type YamlMap, type YamlValue } from '../launch/yaml-lite';
 import type { WorkspaceFiles } from '../workspace/files';
 import { modelFromConfigJson } from './config-json';
-import { CONSTRUCTORS } from './job/optimizer';
+import { CONSTRUCTORS } from './job/optimizer-names';
 import { FIELD_LABELS, formatValue } from './fields';
 import type { ScriptJob } from './script-job';
 import { loraTargets, torchtuneBuilder } from './torchtune-models';

@@ -14,7 +14,7 @@ import type { WorkspaceFiles } from '../workspace/files';
 import { modelFromConfigJson } from './config-json';
 import { FIELD_LABELS, formatValue } from './fields';
 import { lossScaleOf } from './job/deepspeed';
-import { HF_NAMES } from './job/optimizer';
+import { HF_NAMES } from './job/optimizer-names';
 import type { ScriptJob } from './script-job';
 import { buildTorchtuneJob, isTorchtuneConfig } from './torchtune-job';
 import { applyStatedYaml } from './yaml-stated';
