@@ -1,8 +1,7 @@
 /**
- * `trainlens/memory`: the server's memory use, for the latency bench and for diagnosing a server
- * that grows. A full garbage collection runs first when node was started with --expose-gc (the
- * bench does that, so that its figure is what stays in use, not garbage waiting for V8's idle-time
- * collector); otherwise the figures are as they stand.
+ * `trainlens/memory`: the server's memory use, for the latency bench (which reads it as it stands,
+ * after idle time) and for diagnosing a server that grows: started with --expose-gc, the server
+ * runs a full garbage collection first, so the figures are what stays in use.
  */
 import { RequestType0 } from 'vscode-languageserver-protocol';
 
