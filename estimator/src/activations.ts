@@ -61,7 +61,7 @@ export function countActivations(spec: ForwardSpec): ActivationCount {
   const logits = f.logits.numel * DTYPE_BYTES[f.logits.dtype];
   const halfLogits = f.logits.dtype !== 'f32';
   const lossSaved = phases.get('loss') ?? 0;
-  const castsSaved = [...tape.castsSaved.values()].reduce((s, n) => s + n, 0);
+  const castsSaved = tape.castBytes();
   const castsPeak = Math.max(castsSaved, f.cached_cast_bytes);
   const endOfForward = f.logits.numel * (halfLogits ? 4 : 0) + castsPeak;
   const lossPeak = f.logits.numel * (halfLogits ? 6 : 4);

@@ -57,6 +57,8 @@ export interface ForwardCount {
   /** Largest transient one module needs while it runs (quantized weight dequantized, DoRA weight norm). */
   module_transient_bytes: number;
   logits: Tensor;
+  /** Decoder layers replayed op by op (2 or 3 of a model's layers; the others repeat the last one's record). */
+  replayed_layers: number;
 }
 
 class Program {
@@ -316,23 +318,44 @@ export function countForward(input: ForwardSpec): ForwardCount {
     return p.optLayer(inp, name, mask);
   };
 
-  for (let i = 0; i < arch.num_layers; i++) {
+  /** Decoder layer i as the forward runs it; under full checkpointing it saves only its inputs. */
+  const step = (inp: Tensor, i: number): Tensor => {
     tape.phase = `layers[${i}]`;
-    if (layerCheckpoints) {
-      // CheckpointFunction.forward saves its tensor inputs: the hidden states, plus (once) the causal mask
-      // and the int64 cache positions that HF passes to every layer
-      tape.save(x);
-      if (i === 0) {
-        tape.save(tape.tensor(seq, 'i64', false));
-        if (hasMask) tape.save(mask);
-      }
-      tape.recording = false;
-      runLayer(x, i);
-      tape.recording = true;
-      x = tape.tensor(x.numel, x.dtype, x.rg);
-    } else {
-      x = runLayer(x, i);
+    if (!layerCheckpoints) return runLayer(inp, i);
+    // CheckpointFunction.forward saves its tensor inputs: the hidden states, plus (once) the causal mask
+    // and the int64 cache positions that HF passes to every layer
+    tape.save(inp);
+    if (i === 0) {
+      tape.save(tape.tensor(seq, 'i64', false));
+      if (hasMask) tape.save(mask);
     }
+    tape.recording = false;
+    runLayer(inp, i);
+    tape.recording = true;
+    return tape.tensor(inp.numel, inp.dtype, inp.rg);
+  };
+
+  // The decoder layers run the same ops, yet the first ones may save differently: layer 0 alone saves the cache
+  // positions under checkpointing, its input may not require grad, and the first layer whose input requires grad
+  // saves the shared rotary tables. Once a layer (after layer 0) saved only tensors it made or its input, which no
+  // layer before it saved, and hands on a hidden state of its input's size, dtype and requires-grad, each later
+  // layer would save the same bytes again (weight keys name their layer, so its casts are new too): those layers
+  // repeat its record instead of being replayed.
+  let replayed = 0;
+  let steady: string | undefined;
+  for (let i = 0; i < arch.num_layers; i++) {
+    if (steady) {
+      tape.repeatPhase(steady, `layers[${i}]`);
+      x = tape.tensor(x.numel, x.dtype, x.rg);
+      continue;
+    }
+    const input = x;
+    const inputSaved = tape.isSaved(input);
+    const before = tape.mark();
+    x = step(input, i);
+    replayed++;
+    const same = i > 0 && !inputSaved && !tape.isSaved(x) && x.numel === input.numel && x.dtype === input.dtype && x.rg === input.rg;
+    if (same && tape.savedSince(before).every((id) => id >= before.id || id === input.id)) steady = tape.phase;
   }
 
   // one layer as recomputed in backward (its input requires grad there)
@@ -344,7 +367,7 @@ export function countForward(input: ForwardSpec): ForwardCount {
   else if (arch.family === 'llama') scratchProgram.llamaLayer(scratchIn, `layers.${li}`, rot, mask);
   else scratchProgram.optLayer(scratchIn, `layers.${li}`, mask);
   // selective recomputation redoes only the attention core, which casts no weights
-  const recompute_layer_cast_bytes = selective ? 0 : [...scratch.castsSaved.values()].reduce((s, n) => s + n, 0);
+  const recompute_layer_cast_bytes = selective ? 0 : scratch.castBytes();
 
   tape.phase = 'final_norm';
   const normed = arch.family === 'llama' ? p.rmsNorm(x) : tape.layerNorm(x, tokens, p.trainNorms);
@@ -364,6 +387,7 @@ export function countForward(input: ForwardSpec): ForwardCount {
     cached_cast_bytes: spec.plan.autocast && p.trainBase && !spec.quantization ? cachedCasts(arch) : 0,
     module_transient_bytes: Math.max(p.moduleTransient, scratchProgram.moduleTransient),
     logits,
+    replayed_layers: replayed,
   };
 }
 

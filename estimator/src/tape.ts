@@ -6,7 +6,7 @@
  * What each op saves follows PyTorch's tools/autograd/derivatives.yaml (the tensors named in the backward
  * formulas; the generated code saves an input only when the gradient that needs it is required, e.g. `mm`
  * saves mat1 only if mat2 requires grad). Parameters are not activations and are never recorded; autocast's
- * half copies of weights are recorded separately (`castsSaved`). Autocast dtype rules follow the CUDA op lists
+ * half copies of weights are recorded separately (`castBytes`). Autocast dtype rules follow the CUDA op lists
  * of the torch.amp docs: mm/bmm/linear/addmm/SDPA run in half; layer_norm, pow, rsqrt, softmax, log_softmax run
  * in fp32; other ops follow type promotion. A Python scalar operand is a wrapped 0-dim float64 tensor that `mul`
  * saves (8 bytes).
@@ -28,6 +28,12 @@ export interface WeightRef {
   trainable: boolean;
 }
 
+/** Where a segment of the replay began (Tape.mark): the next tensor id and the number of saves so far. */
+export interface TapeMark {
+  readonly id: number;
+  readonly saves: number;
+}
+
 export class Tape {
   /** Phase that newly saved tensors are attributed to ("embed", "layers[0]", "loss"...). */
   phase = 'embed';
@@ -35,9 +41,17 @@ export class Tape {
   recording = true;
   /** Shared across tapes so that tensors made on one tape keep their identity on another. */
   private static nextId = 0;
-  private readonly saved = new Map<number, { bytes: number; phase: string; dtype: DType }>();
-  /** Autocast half copies of weights saved for backward, by weight key. */
-  readonly castsSaved = new Map<string, number>();
+  /** Ids of the saved tensors, in the order saved (a tensor is saved once: autograd keeps one reference to a storage). */
+  private readonly savedIds = new Set<number>();
+  private readonly savedLog: number[] = [];
+  /** Saved bytes by phase and dtype, phases and dtypes in order of their first save; totals kept as saves come. */
+  private readonly byPhase = new Map<string, Map<DType, number>>();
+  private readonly byDtype = new Map<DType, number>();
+  private total = 0;
+  /** Autocast half copies of weights saved for backward, by weight key (a weight is cast once), and their bytes by phase. */
+  private readonly casts = new Map<string, number>();
+  private readonly castsByPhase = new Map<string, number>();
+  private castTotal = 0;
 
   constructor(readonly autocast: boolean) {}
 
@@ -48,33 +62,79 @@ export class Tape {
   save(...ts: Tensor[]): void {
     if (!this.recording) return;
     for (const t of ts) {
-      if (!this.saved.has(t.id)) {
-        this.saved.set(t.id, { bytes: t.numel * DTYPE_BYTES[t.dtype], phase: this.phase, dtype: t.dtype });
-      }
+      if (this.savedIds.has(t.id)) continue;
+      this.savedIds.add(t.id);
+      this.savedLog.push(t.id);
+      this.addBytes(this.phase, t.dtype, t.numel * DTYPE_BYTES[t.dtype]);
     }
   }
 
-  saveWeightCast(w: WeightRef): void {
-    if (this.recording && this.autocast) this.castsSaved.set(w.key, w.numel * DTYPE_BYTES.half);
+  private addBytes(phase: string, dtype: DType, bytes: number): void {
+    let dtypes = this.byPhase.get(phase);
+    if (!dtypes) this.byPhase.set(phase, (dtypes = new Map()));
+    dtypes.set(dtype, (dtypes.get(dtype) ?? 0) + bytes);
+    this.byDtype.set(dtype, (this.byDtype.get(dtype) ?? 0) + bytes);
+    this.total += bytes;
   }
 
-  /** Total saved bytes, optionally for phases matching a predicate. */
-  bytes(phase?: (p: string) => boolean): number {
-    let n = 0;
-    for (const s of this.saved.values()) if (!phase || phase(s.phase)) n += s.bytes;
-    return n;
+  saveWeightCast(w: WeightRef): void {
+    if (!this.recording || !this.autocast) return;
+    const bytes = w.numel * DTYPE_BYTES.half;
+    const added = bytes - (this.casts.get(w.key) ?? 0);
+    this.casts.set(w.key, bytes);
+    this.castsByPhase.set(this.phase, (this.castsByPhase.get(this.phase) ?? 0) + added);
+    this.castTotal += added;
+  }
+
+  /** Bytes of the autocast weight copies saved for backward. */
+  castBytes(): number {
+    return this.castTotal;
+  }
+
+  /** Total saved bytes. */
+  bytes(): number {
+    return this.total;
   }
 
   bytesByPhase(): Map<string, number> {
     const out = new Map<string, number>();
-    for (const s of this.saved.values()) out.set(s.phase, (out.get(s.phase) ?? 0) + s.bytes);
+    for (const [phase, dtypes] of this.byPhase) {
+      let n = 0;
+      for (const b of dtypes.values()) n += b;
+      out.set(phase, n);
+    }
     return out;
   }
 
   bytesByDtype(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const s of this.saved.values()) out[s.dtype] = (out[s.dtype] ?? 0) + s.bytes;
-    return out;
+    return Object.fromEntries(this.byDtype);
+  }
+
+  isSaved(t: Tensor): boolean {
+    return this.savedIds.has(t.id);
+  }
+
+  mark(): TapeMark {
+    return { id: Tape.nextId, saves: this.savedLog.length };
+  }
+
+  /** Ids of the tensors saved since a mark. */
+  savedSince(m: TapeMark): number[] {
+    return this.savedLog.slice(m.saves);
+  }
+
+  /**
+   * Records in phase `as` what phase `from` saved (activations and weight casts), as the same ops on fresh tensors
+   * would: for a segment that saved only tensors it made or its input (see forward.ts), replaying it again on a
+   * fresh input of the same kind saves the same bytes.
+   */
+  repeatPhase(from: string, as: string): void {
+    for (const [dtype, bytes] of this.byPhase.get(from) ?? []) this.addBytes(as, dtype, bytes);
+    const casts = this.castsByPhase.get(from);
+    if (casts !== undefined) {
+      this.castsByPhase.set(as, casts);
+      this.castTotal += casts;
+    }
   }
 
   // ---- ops -------------------------------------------------------------------------------------------------
