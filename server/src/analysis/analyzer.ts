@@ -75,7 +75,8 @@ export async function createAnalyzer(assets: Partial<Assets> = {}): Promise<Anal
     const directives = applyDirectives(facts.directives, settings);
     const gpu = resolveGpu(directives.settings.gpu);
     const launch = findLaunch(doc.uri, files, directives.settings.command, directives.launcher);
-    const evaluator = new Evaluator(facts, scriptArgsOf(launch), { ...launchContext(launch), uri: doc.uri, gpu, files, modules });
+    const gpuCount = { value: directives.settings.gpus, from: directives.gpusExplicit ? 'the # trainlens: gpus= comment' : 'the trainlens.gpuCount setting (--gpus in the CLI)' };
+    const evaluator = new Evaluator(facts, scriptArgsOf(launch), { ...launchContext(launch), uri: doc.uri, gpu, gpuCount, files, modules });
     const script = buildScriptJob(facts, evaluator, doc.uri, directives.settings, { files, launch, directives });
     if (directives.from) {
       const { row, column } = directives.from.endPosition;

@@ -1,6 +1,6 @@
 /** Building `ValueInfo`s: what a job field is, and how TrainLens knows it. */
 import type { Node } from 'web-tree-sitter';
-import type { Evaluated } from '../python/evaluate';
+import { hasAssumedStep, type Evaluated } from '../python/evaluate';
 import type { Range, ValueInfo } from './types';
 
 export function rangeOf(node: Node): Range {
@@ -10,10 +10,11 @@ export function rangeOf(node: Node): Range {
   };
 }
 
+/** A value read from the code: known, unless a step of its derivation is an assumption (`torch.cuda.device_count()`). */
 export function known(file: string, value: unknown, evaluated: Evaluated & { ok: true }, site?: Node): ValueInfo {
   const reason = evaluated.via.length > 0 ? evaluated.via.join(' → ') : undefined;
   const source = evaluated.origin ?? { file, range: rangeOf(site ?? evaluated.node) };
-  return { value, status: 'known', source, ...(reason ? { reason } : {}) };
+  return { value, status: hasAssumedStep(evaluated.via) ? 'assumed' : 'known', source, ...(reason ? { reason } : {}) };
 }
 
 export function assumed(value: unknown, reason: string, file?: string, at?: Node): ValueInfo {

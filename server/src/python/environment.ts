@@ -31,6 +31,8 @@ export interface EvalEnvironment {
   launcher?: string;
   /** The GPU the estimate is for: `torch.cuda.is_bf16_supported()` is answered for it. */
   gpu?: { id: string; bf16: boolean };
+  /** GPUs per machine for `torch.cuda.device_count()`: the GPU count setting, and where it was set ("the trainlens.gpuCount setting"). */
+  gpuCount?: { value: number; from: string };
   argv?: ScriptArgv;
   files?: WorkspaceFiles;
   modules?: PythonModules;

@@ -299,14 +299,33 @@ export class Evaluator {
     return ok({ kind: 'dict', entries }, node);
   }
 
-  /** `torch.cuda.is_available()` (the estimate is for a CUDA GPU) and `is_bf16_supported()` (for that GPU). */
+  /**
+   * `torch.cuda.is_available()` (the estimate is for a CUDA GPU), `is_bf16_supported()` (for that GPU)
+   * and `device_count()`: the GPUs of the machine the script runs on, which only the GPU count setting
+   * states, so a value derived from it is assumed, not known.
+   */
   private cudaQuery(node: Node, fn: string | undefined): Evaluated | undefined {
     const gpu = this.env.gpu;
     if (fn === 'torch.cuda.is_available') return { ok: true, value: true, node, via: [`${fn}() is True: the estimate is for ${gpu?.id ?? 'a CUDA GPU'}`] };
+    if (fn === 'torch.cuda.device_count') {
+      const count = this.env.gpuCount;
+      return count ? { ok: true, value: count.value, node, via: [assumedStep(`${fn}(): the GPUs on the machine; from ${count.from}`)] } : fail(node, `${fn}() is the GPUs on the machine the script runs on`);
+    }
     if (fn !== 'torch.cuda.is_bf16_supported') return undefined;
     if (!gpu) return fail(node, `${fn}() depends on the GPU`);
     return { ok: true, value: gpu.bf16, node, via: [`${fn}() is ${gpu.bf16 ? 'True' : 'False'} on ${gpu.id}`] };
   }
+}
+
+/** Marks a step of a derivation that TrainLens assumes (a setting stands in for the machine): the value is then assumed, not known. */
+const ASSUMED = 'assumed: ';
+
+export function assumedStep(text: string): string {
+  return `${ASSUMED}${text}`;
+}
+
+export function hasAssumedStep(via: readonly string[]): boolean {
+  return via.some((step) => step.startsWith(ASSUMED));
 }
 
 export function isDict(v: PyValue): v is PyDict {

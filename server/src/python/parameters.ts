@@ -26,7 +26,7 @@ export class ParameterSources {
     for (let fn = node.parent; fn; fn = fn.parent) {
       if (fn.type !== 'function_definition') continue;
       const fnName = fn.childForFieldName('name')?.text ?? '?';
-      for (const p of fn.childForFieldName('parameters')?.namedChildren ?? []) {
+      for (const [index, p] of (fn.childForFieldName('parameters')?.namedChildren ?? []).entries()) {
         if (!p || parameterName(p) !== node.text) continue;
         if (this.isCommandLineEntry(fn, fnName)) {
           const cli = this.ev.commandLine(node.text, p);
@@ -34,7 +34,8 @@ export class ParameterSources {
         }
         const value = p.childForFieldName('value');
         if (value) return prefixed(this.ev.evaluate(value, depth + 1), `default of parameter ${node.text} of ${fnName}()`);
-        return this.clickOption(fn, node.text, depth) ?? { ok: false, reason: `\`${node.text}\` is a parameter of ${fnName}() without a default`, node };
+        return this.clickOption(fn, node.text, depth) ?? this.spawnArgument(fnName, index, node, depth)
+          ?? { ok: false, reason: `\`${node.text}\` is a parameter of ${fnName}() without a default`, node };
       }
     }
     return undefined;
@@ -76,6 +77,21 @@ export class ParameterSources {
   private isCommandLineEntry(fn: Node, fnName: string): boolean {
     if (callsNamed(this.facts, 'Fire').some((c) => c.positional[0]?.text === fnName)) return true;
     return decorators(fn).some((d) => /click\.(command|option)|^(command|option)\(/.test(d.text.replace(/^@/, '')));
+  }
+
+  /**
+   * `mp.spawn(main, args=(world_size,), nprocs=n)` runs `main(rank, *args)` in each process
+   * (torch.multiprocessing.spawn): parameter 0 is the process index, the others the `args` tuple.
+   */
+  private spawnArgument(fnName: string, index: number, node: Node, depth: number): Evaluated | undefined {
+    const spawn = callsNamed(this.facts, 'spawn', 'start_processes').find((c) => (c.positional[0] ?? c.keywords.get('fn')?.childForFieldName('value'))?.text === fnName);
+    if (!spawn) return undefined;
+    const where = `${spawn.receiver ? `${spawn.receiver.text}.` : ''}${spawn.callee}(${fnName}, ...) at line ${spawn.call.startPosition.row + 1}`;
+    if (index === 0) return { ok: false, reason: `\`${node.text}\` is the process index that ${where} passes`, node };
+    const args = spawn.keywords.get('args')?.childForFieldName('value') ?? spawn.positional[1];
+    const item = args?.type === 'tuple' ? args.namedChildren.filter((c) => c?.type !== 'comment')[index - 1] : undefined;
+    if (!item) return { ok: false, reason: `\`${node.text}\` is argument ${index} of ${fnName}(), not read from ${where}`, node };
+    return prefixed(this.ev.evaluate(item, depth + 1), `\`${node.text}\` = ${item.text} passed by ${where}`);
   }
 
   /** `@click.option("--batch-size", default=8)` on the function. */
