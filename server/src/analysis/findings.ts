@@ -45,7 +45,9 @@ export function scriptFindings(script: ScriptJob, estimate: Estimate | null, gpu
     const fitting = fixes.filter(hasEdit);
     findings.push({
       code: 'TL001', severity: 'error', range: where,
-      message: `needs ${gib(total)} per GPU; ${gpu.id} has ${gib(gpu.memory_bytes)} (${largest(estimate)})`,
+      message: total > gpu.memory_bytes
+        ? `needs ${gib(total)} per GPU; ${gpu.id} has ${gib(gpu.memory_bytes)} (${largest(estimate)})`
+        : `needs ${gib(total)} per GPU, within ${gpu.id}'s ${gib(gpu.memory_bytes)}, but the caching allocator runs out of memory at ${estimate.timeline?.oom_at ?? 'the step\'s peak'} (fragmentation and step temporaries)`,
       fixIds: fitting.map((f) => f.id),
     });
   } else if (total > TIGHT_FRACTION * gpu.memory_bytes) {

@@ -39,6 +39,8 @@ export interface Fix {
   /** Per-GPU total after the fix. */
   total_after_bytes: number;
   fits_after: boolean;
+  /** Where the step timeline runs out of memory after the fix, when its component sum fits but the timeline does not. */
+  oom_at_after?: string;
   /** Edits in the analysed document. */
   edits: TextEdit[];
   /** Edits in other files (a launcher, the DeepSpeed config), applied together with `edits`. */

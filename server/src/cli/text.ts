@@ -44,7 +44,7 @@ export function textReport(analysis: Analysis, displayName: string, verbose: boo
   const fixes = analysis.fixes;
   if (fixes.length) {
     out.push('', estimate.fits ? 'Changes that save memory:' : 'Fixes:');
-    for (const fix of fixes) out.push(`  - ${fix.title}${fix.fits_after ? ' (fits)' : estimate.fits ? '' : ' (still does not fit)'}`);
+    for (const fix of fixes) out.push(`  - ${fix.title}${fix.fits_after ? ' (fits)' : estimate.fits ? '' : ` (still does not fit${outOfMemoryAt(fix.oom_at_after)})`}`);
   }
   if (bestPlan) {
     out.push('', `No single change fits; the fastest combination that does (trainlens plan ${displayName} lists more):`,
@@ -56,4 +56,9 @@ export function textReport(analysis: Analysis, displayName: string, verbose: boo
 function findingLines(analysis: Analysis): string[] {
   if (!analysis.findings.length) return [];
   return ['', 'Findings:', ...analysis.findings.map((f) => `  ${f.range.start.line + 1}:${f.range.start.character + 1} ${f.severity} ${f.code}: ${f.message}`)];
+}
+
+/** ": the allocator runs out of memory at backward:layer 3": why a total within capacity still does not fit. */
+function outOfMemoryAt(phase: string | undefined): string {
+  return phase ? `: the caching allocator runs out of memory at ${phase}` : '';
 }

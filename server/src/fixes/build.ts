@@ -77,6 +77,7 @@ export function buildFixes(ctx: WriterContext, gpu: Gpu, before: Estimate): Fix[
       saves_bytes: before.per_gpu.total - after.per_gpu.total,
       total_after_bytes: after.per_gpu.total,
       fits_after: after.fits,
+      ...(after.timeline?.oom_at && after.per_gpu.total <= after.capacity_bytes ? { oom_at_after: after.timeline.oom_at } : {}),
       edits: edit?.changes[ctx.uri] ?? [],
       ...(edit ? otherFiles(edit, ctx.uri) : {}),
     };
