@@ -12,6 +12,7 @@
  *   final_layer_norm, fc1/fc2 with bias; decoder final_layer_norm; lm_head tied).
  * PEFT tensors (LoRA, DoRA, adapters, prompt encoders, modules_to_save copies) come from peft.ts.
  */
+import { boundedMemo } from './memo';
 import { peftTensors, type TrainableTensor } from './peft';
 import { moeLayerParams, moeTensors } from './sharding/moe';
 import type { ModelArch, PeftConfig } from './types';
@@ -171,7 +172,22 @@ export function isAttentionModule(name: string): boolean {
   return name.startsWith('attn.') || name.startsWith('self_attn.');
 }
 
-export function countParams(arch: ModelArch, peft?: PeftConfig | null): ParamCount {
+/**
+ * Parameter counts of (model, PEFT), cached for the last few: the planner and each estimate ask again for every
+ * candidate job (sharding, FLOPs, the estimate's params). The counts are frozen, being shared.
+ */
+export const countParams: (arch: ModelArch, peft?: PeftConfig | null) => ParamCount = boundedMemo(
+  32,
+  (arch, peft) => JSON.stringify([arch, peft ?? null]),
+  (arch, peft) => frozen(count(arch, peft)),
+);
+
+function frozen(c: ParamCount): ParamCount {
+  Object.freeze(c.by_module);
+  return Object.freeze(c);
+}
+
+function count(arch: ModelArch, peft?: PeftConfig | null): ParamCount {
   const base = baseTensors(arch);
   const sum = (pred: (t: ParamTensor) => boolean) => base.filter(pred).reduce((n, t) => n + numel(t) * t.count, 0);
   const names = modelModuleNames(arch);

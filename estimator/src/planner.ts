@@ -31,10 +31,11 @@ import { countActivations, type ActivationCount } from './activations';
 import { computeEstimate } from './compute';
 import { componentMemory, estimate, type MemoryCounters } from './estimate';
 import type { ForwardSpec } from './forward';
+import { boundedMemo, memo } from './memo';
 import { stateBytes } from './optimizer';
 import { precisionPlan, type PrecisionPlan } from './precision';
 import { isCoherent, jobChanges, type ChangeGroup, type ChangeTier, type JobChange } from './planner-changes';
-import type { Estimate, Gpu, TrainingJob } from './types';
+import type { Estimate, Gpu, ModelArch, TrainingJob } from './types';
 
 export interface Plan {
   changes: JobChange[];
@@ -104,62 +105,52 @@ function withoutDominated(changes: JobChange[], job: TrainingJob, totalOf: (j: T
   });
 }
 
-/** Memoized on a key that holds everything the computation reads. */
-function memo<A extends unknown[], T>(key: (...args: A) => string, compute: (...args: A) => T): (...args: A) => T {
-  const seen = new Map<string, T>();
-  return (...args) => {
-    const k = key(...args);
-    let v = seen.get(k);
-    if (v === undefined) seen.set(k, (v = compute(...args)));
-    return v;
+/** Keys of one search's memoized counts. The model, one object throughout a search, is keyed by its identity. */
+function searchKeys() {
+  const models = new Map<ModelArch, number>();
+  const model = (m: ModelArch) => {
+    let id = models.get(m);
+    if (id === undefined) models.set(m, (id = models.size));
+    return id;
   };
-}
-
-/**
- * A job without its batch shape (micro-batch, accumulation, sequence, attention, checkpointing), with its
- * precision plan: all that the model states (optimizer.ts stateBytes) and their sharded share read.
- */
-function statesKey(job: TrainingJob, plan: PrecisionPlan): string {
-  const { micro_batch, grad_accum, seq_len, attention, grad_checkpointing, checkpointing_mode, total_steps, ...rest } = job;
-  return JSON.stringify([rest, plan]);
-}
-
-/** Memoized counts for one search. */
-function searchCounters(): MemoryCounters {
   return {
-    activations: memo((spec: ForwardSpec) => JSON.stringify(spec), countActivations),
-    states: memo(statesKey, stateBytes),
+    /**
+     * A job without its batch shape (micro-batch, accumulation, sequence, attention, checkpointing), with its
+     * precision plan: all that the model states (optimizer.ts stateBytes) and their sharded share read.
+     */
+    states(job: TrainingJob, plan: PrecisionPlan): string {
+      const { micro_batch, grad_accum, seq_len, attention, grad_checkpointing, checkpointing_mode, total_steps, model: m, ...rest } = job;
+      return `${model(m)} ${JSON.stringify([rest, plan])}`;
+    },
+    forward({ arch, ...rest }: ForwardSpec): string {
+      return `${model(arch)} ${JSON.stringify(rest)}`;
+    },
   };
 }
 
 /** No activations: the component sum of the model states alone, a lower bound of the total (nothing else grows with it). */
 const NO_ACTIVATIONS: ActivationCount = { saved: 0, logits: 0, transient: 0, peak: 0, detail: {}, casts_saved: 0, casts_peak: 0 };
 
-const CACHE_SIZE = 16;
-const cache = new Map<string, PlanResult>();
-
 /** The plans for a job, from the last searches when the same one was made (callers must not mutate the result). */
 export function planFits(job: TrainingJob, gpu: Gpu, options: PlanOptions = {}): PlanResult {
   const changes = jobChanges(job, gpu).filter((c) => options.allowed?.(c) ?? true);
-  const key = JSON.stringify([job, gpu, changes.map((c) => c.label), options.limit, options.maxEstimates]);
-  let result = cache.get(key);
-  if (result) {
-    cache.delete(key);
-  } else {
-    result = search(job, gpu, changes, options);
-    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  }
-  cache.set(key, result);
-  return result;
+  return cachedSearch(job, gpu, changes, options);
 }
+
+const cachedSearch = boundedMemo(
+  16,
+  (job: TrainingJob, gpu: Gpu, changes: JobChange[], options: PlanOptions) => JSON.stringify([job, gpu, changes.map((c) => c.label), options.limit, options.maxEstimates]),
+  search,
+);
 
 function search(job: TrainingJob, gpu: Gpu, allowed: JobChange[], options: PlanOptions): PlanResult {
   const limit = options.limit ?? 3;
   const maxEstimates = options.maxEstimates ?? 200;
-  const counters = searchCounters();
+  const keys = searchKeys();
+  const counters: MemoryCounters = { activations: memo(keys.forward, countActivations), states: memo(keys.states, stateBytes) };
   const statesOnly: MemoryCounters = { ...counters, activations: () => NO_ACTIVATIONS };
   // the states-only sum reads the batch shape nowhere (no activations to shard), so it is shared like the states
-  const statesTotal = memo((j: TrainingJob) => statesKey(j, precisionPlan(j)), (j: TrainingJob) => componentMemory(j, statesOnly).total);
+  const statesTotal = memo((j: TrainingJob) => keys.states(j, precisionPlan(j)), (j: TrainingJob) => componentMemory(j, statesOnly).total);
   let estimates = 0;
   let fullEstimates = 0;
   const totalOf = (j: TrainingJob) => {
