@@ -25,12 +25,19 @@ export interface LaunchCommand {
   scriptWords?: string[];
   /** `VAR=value` words before the command: set in the launched processes' environment. */
   env?: Map<string, string>;
+  /**
+   * The launcher appends `--local_rank=<rank>` to each process's arguments: the deepspeed launcher
+   * unless `--no_local_rank` (deepspeed/launcher/launch.py), `python -m torch.distributed.launch`
+   * unless `--use-env` (torch/distributed/launch.py; `--local-rank` since torch 2.0). torchrun sets
+   * LOCAL_RANK in the environment instead.
+   */
+  passesLocalRank?: boolean;
 }
 
 /** Launcher flags that take no value (so the next word is not theirs). */
 const BOOLEAN_FLAGS = new Set([
   'standalone', 'no_python', 'module', 'm', 'run_path', 'multi_gpu', 'use_deepspeed', 'use_fsdp', 'use_megatron_lm',
-  'cpu', 'debug', 'no_local_rank', 'quiet', 'q', 'u', 'tpu', 'dynamo_use_fullgraph', 'force_multi',
+  'cpu', 'debug', 'no_local_rank', 'use_env', 'quiet', 'q', 'u', 'tpu', 'dynamo_use_fullgraph', 'force_multi',
 ]);
 
 export function parseLaunchCommand(line: string, vars?: Map<string, string>): LaunchCommand | undefined {
@@ -47,12 +54,13 @@ export function parseLaunchCommand(line: string, vars?: Map<string, string>): La
   const head = ws[0]?.split('/').pop() ?? '';
   let launcher: Launcher;
   let rest: string[];
+  let legacyLaunch = false;
   if (head === 'torchrun') { launcher = 'torchrun'; rest = ws.slice(1); }
   else if (head === 'deepspeed') { launcher = 'deepspeed'; rest = ws.slice(1); }
   else if (head === 'accelerate' && ws[1] === 'launch') { launcher = 'accelerate'; rest = ws.slice(2); }
   else if (/^python(\d(\.\d+)?)?$/.test(head)) {
     const m = ws.indexOf('-m');
-    if (m > 0 && /^torch\.distributed\.(run|launch)$/.test(ws[m + 1] ?? '')) { launcher = 'torchrun'; rest = ws.slice(m + 2); }
+    if (m > 0 && /^torch\.distributed\.(run|launch)$/.test(ws[m + 1] ?? '')) { launcher = 'torchrun'; rest = ws.slice(m + 2); legacyLaunch = ws[m + 1] === 'torch.distributed.launch'; }
     else if (m > 0 && ws[m + 1] === 'accelerate.commands.launch') { launcher = 'accelerate'; rest = ws.slice(m + 2); }
     else { launcher = 'python'; rest = ws.slice(1); }
   } else return undefined;
@@ -68,7 +76,8 @@ export function parseLaunchCommand(line: string, vars?: Map<string, string>): La
   const script = rest[i];
   if (!script || !/\.py$/.test(script)) return undefined;
   const scriptWords = rest.slice(i + 1);
-  const cmd: LaunchCommand = { launcher, script, launcherOptions, scriptArgs: scriptArguments(scriptWords), scriptWords, env };
+  const passesLocalRank = launcher === 'deepspeed' ? !launcherOptions.has('no_local_rank') : legacyLaunch && !launcherOptions.has('use_env');
+  const cmd: LaunchCommand = { launcher, script, launcherOptions, scriptArgs: scriptArguments(scriptWords), scriptWords, env, ...(passesLocalRank ? { passesLocalRank } : {}) };
   countGpus(cmd, env);
   return cmd;
 }

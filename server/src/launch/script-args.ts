@@ -6,7 +6,13 @@ import { launchEnvironment } from './environment';
 
 export function scriptArgsOf(launch: FoundLaunch | undefined): ScriptArgs {
   const args: ScriptArgs = new Map();
-  for (const [key, raw] of launch?.command.scriptArgs ?? []) args.set(key, { raw, label: launch!.label, ...(launch!.origin ? { origin: launch!.origin } : {}) });
+  if (!launch) return args;
+  const origin = launch.origin ? { origin: launch.origin } : {};
+  for (const [key, raw] of launch.command.scriptArgs) args.set(key, { raw, label: launch.label, ...origin });
+  // Each process gets its own local rank; they train alike, so the first process's is read.
+  if (launch.command.passesLocalRank && !args.has('local_rank')) {
+    args.set('local_rank', { raw: '0', label: `added by ${launch.command.launcher === 'deepspeed' ? 'the deepspeed launcher' : 'torch.distributed.launch'} in ${launch.label} to each process, the first process's`, ...origin });
+  }
   return args;
 }
 
