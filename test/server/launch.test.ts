@@ -101,6 +101,19 @@ describe('values from launchers and configs', () => {
     expect(a.values.seq_len!.reason).toContain('default of ModelArguments.block_size');
   });
 
+  it('a launch line names this script by its path: a bare train.py in another folder is another script, unless the launcher cds here', () => {
+    const root = workspace({
+      'src/train.py': HF_PARSER_SCRIPT,
+      'other/run.sh': 'torchrun --nproc_per_node 8 train.py --per_device_train_batch_size 2\n',
+      'scripts/run.sh': 'cd src\ntorchrun --nproc_per_node 4 train.py --per_device_train_batch_size 3\n',
+    });
+    const a = analyzeIn(root, 'src/train.py');
+    expect(a.job).toMatchObject({ micro_batch: 3, gpus: 4 });
+    expect(a.values.micro_batch!.reason).toContain('scripts/run.sh line 2');
+    const alone = workspace({ 'src/train.py': HF_PARSER_SCRIPT, 'other/run.sh': 'torchrun --nproc_per_node 8 train.py --per_device_train_batch_size 2\n' });
+    expect(analyzeIn(alone, 'src/train.py').values.micro_batch).toMatchObject({ value: 8, status: 'assumed' });
+  });
+
   it('a whole launch command given by the user wins over the workspace launchers', () => {
     const root = workspace({ 'train.py': HF_PARSER_SCRIPT, 'run.sh': 'torchrun --nproc_per_node 8 train.py --per_device_train_batch_size 2\n' });
     const a = analyzeIn(root, 'train.py', 'deepspeed --num_gpus 2 train.py --per_device_train_batch_size 1');

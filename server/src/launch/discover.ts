@@ -3,7 +3,7 @@
  * `# trainlens: launcher=path` comment), else the shell scripts in the workspace that run it
  * (the first, by path; the others are listed so the user can pick).
  */
-import { basename, dirname, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { WorkspaceFiles } from '../workspace/files';
 import { uriToPath } from '../workspace/files';
@@ -49,20 +49,26 @@ function launchesIn(shellPath: string, text: string, scriptPath: string, roots: 
   const exported = new Map<string, { value: string; line: number }>();
   const out: FoundLaunch[] = [];
   const root = roots.find((r) => shellPath.startsWith(r)) ?? dirname(shellPath);
+  let cd = '';
   for (const line of logicalLines(text)) {
     if (exportLine(line.text, line.line, vars, exported) || assignment(line.text, vars)) continue;
+    const changed = /^cd\s+(["']?)([^"'\s;&|$`]+)\1\s*(?:$|&&\s*)/.exec(line.text);
+    if (changed) cd = join(cd, changed[2]);
     if (!line.text.includes(basename(scriptPath))) continue;
-    const command = parseLaunchCommand(line.text, vars);
-    if (!command || !sameScript(command.script, scriptPath, shellPath, root)) continue;
+    const command = parseLaunchCommand(changed ? line.text.slice(changed[0].length) : line.text, vars);
+    if (!command || !sameScript(join(cd, command.script), scriptPath, shellPath, root)) continue;
     const label = `${relative(root, shellPath) || basename(shellPath)} line ${line.line + 1}`;
     out.push({ command, label, origin: { file: pathToFileURL(shellPath).href, range: { start: { line: line.line, character: 0 }, end: { line: line.line, character: line.text.length } } }, alternatives: [], exported: new Map(exported) });
   }
   return out;
 }
 
-/** The launcher runs from the workspace root or its own folder; either way the script must be ours. */
+/**
+ * The launcher runs from the workspace root or its own folder (after any plain `cd DIR` in it); either way the
+ * path must name this script: a `train.py` in another folder is another script.
+ */
 function sameScript(written: string, scriptPath: string, shellPath: string, root: string): boolean {
-  return [resolve(root, written), resolve(dirname(shellPath), written)].includes(scriptPath) || written === basename(scriptPath) && basename(written) === basename(scriptPath) && !written.includes('/');
+  return [resolve(root, written), resolve(dirname(shellPath), written)].includes(scriptPath);
 }
 
 /** `export NAME=value` (assigned and exported) or `export NAME` (an earlier shell variable exported). */
