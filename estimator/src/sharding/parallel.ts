@@ -154,7 +154,8 @@ export function rankParams(arch: ModelArch, peftParams: number, d: Degrees, stag
   const layers = Math.ceil(arch.num_layers / d.pp);
   const perLayer = sum(layer.map(sum));
   const rootParams = sum(root.map(sum));
-  const persistentOf = (mods: number[][]) => sum(mods.flat().filter((n) => n < persistenceThreshold));
+  // no tensor is below a threshold of 0 (ZeRO-3 off): skip the walk over every tensor size
+  const persistentOf = (mods: number[][]) => (persistenceThreshold > 0 ? sum(mods.flat().filter((n) => n < persistenceThreshold)) : 0);
   return {
     stage,
     layers,

@@ -24,6 +24,7 @@
  *   parameter) and the optimizer's multi-tensor temporaries; zero_grad frees the gradients.
  */
 import { CachingAllocator, MIN_BLOCK, SMALL_SIZE, type Block } from './allocator';
+import { boundedMemo } from '../memo';
 import type { MemoryComponent, StepTimeline, TimelinePoint } from '../types';
 
 /** What one GPU allocates over a step, in bytes; see step-parts.ts for where each figure comes from. */
@@ -258,22 +259,12 @@ function addGrads(r: Replay, p: StepParts, L: number, layerGrad: number): void {
   for (let i = 0; i < L; i++) r.add(`grads ${i}`, 'gradients', layerGrad, p.tensors_per_layer);
 }
 
-const MEMO_SIZE = 32;
-const memo = new Map<string, StepTimeline>();
-
 /**
- * replayStep with the last results kept: an editor re-estimates the same job on every keystroke and hover, and the
+ * replayStep with the last 32 results kept: an editor re-estimates the same job on every keystroke and hover, and the
  * replay is a pure function of its parts. Callers must not mutate the result.
  */
-export function replayStepMemo(p: StepParts, limit = Infinity): StepTimeline {
-  const key = JSON.stringify([p, limit]);
-  let t = memo.get(key);
-  if (t) {
-    memo.delete(key);
-  } else {
-    t = replayStep(p, limit);
-    if (memo.size >= MEMO_SIZE) memo.delete(memo.keys().next().value!);
-  }
-  memo.set(key, t);
-  return t;
-}
+export const replayStepMemo: (p: StepParts, limit?: number) => StepTimeline = boundedMemo(
+  32,
+  (p: StepParts, limit = Infinity) => JSON.stringify([p, limit]),
+  (p: StepParts, limit = Infinity) => replayStep(p, limit),
+);
