@@ -38,6 +38,8 @@ export class TreeCache<S = undefined> {
       this.entries.set(uri, cached);
       return cached;
     }
+    // Room first: wasm memory grows to the most trees ever alive at once, and never shrinks.
+    this.evict(this.capacity - 1);
     const deadline = new Deadline();
     let tree: Tree | null;
     if (cached) {
@@ -59,7 +61,6 @@ export class TreeCache<S = undefined> {
     }
     const entry = { tree, text, state: cached?.state ?? this.createState() };
     this.entries.set(uri, entry);
-    this.evict();
     return entry;
   }
 
@@ -77,8 +78,9 @@ export class TreeCache<S = undefined> {
     this.entries.clear();
   }
 
-  private evict(): void {
-    while (this.entries.size > this.capacity) {
+  /** Frees the least recently used trees until at most `limit` are left. */
+  private evict(limit: number): void {
+    while (this.entries.size > limit) {
       const [oldest] = this.entries.keys();
       this.close(oldest);
     }
