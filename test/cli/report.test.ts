@@ -1,7 +1,10 @@
 /**
  * The `explain --json` contract for the estimate fields added by issue 3: per_gpu peaks and KV cache, host
- * memory, compute, job.inference and job.total_steps; on a real estimate and through the bundled CLI.
+ * memory, compute, job.inference and job.total_steps; the job's sharding, scaling and quantization
+ * fields (issue 4); on a real estimate and through the bundled CLI.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { estimate, findGpu, findModel, type TrainingJob } from '../../estimator/src';
 import type { Analysis } from '../../server/src/analysis/types';
@@ -52,7 +55,49 @@ describe('jsonReport estimate fields', () => {
   });
 });
 
+describe('jsonReport job fields', () => {
+  const full: TrainingJob = {
+    ...job, precision: 'fp16-mixed', amp_style: 'master_weights', gpus: 8, checkpointing_mode: 'selective', grad_scaler: true, tf32: true,
+    zero: { stage: 3, offload_optimizer: 'cpu', offload_param: 'none', reduce_bucket_size: 5e8 },
+    parallel: { tensor: 2, pipeline: 1, sequence_parallel: false, expert: 1, pipeline_schedule: '1f1b', pipeline_micro_batches: 1 },
+    quantization: { method: 'nf4', bits: 4, double_quant: true, compute_dtype: 'bf16', kbit_prepared: true },
+    loss_scale: { loss_scale: 0, initial_scale_power: 16, loss_scale_window: 1000, hysteresis: 2, min_loss_scale: 1 },
+    total_steps: 100,
+  };
+
+  it('every TrainingJob field the job sets is printed, with the job\'s value', () => {
+    const r = reportOf(full);
+    for (const [key, value] of Object.entries(full)) {
+      if (key === 'model') continue;
+      expect(r.job, key).toHaveProperty(key);
+      expect(r.job[key], key).toEqual(value);
+    }
+    for (const key of ['max_position_embeddings', 'tie_word_embeddings'] as const) expect(r.job.model[key]).toEqual(full.model[key]);
+  });
+
+  it('fields a job does not state are null, never left out', () => {
+    const fsdp = reportOf({ ...job, fsdp: { strategy: 'FULL_SHARD', cpu_offload: true } }).job;
+    expect(fsdp.fsdp).toEqual({ strategy: 'FULL_SHARD', cpu_offload: true });
+    for (const key of ['zero', 'parallel', 'quantization', 'loss_scale', 'grad_scaler', 'tf32', 'checkpointing_mode', 'inference', 'total_steps']) {
+      expect(fsdp[key], key).toBeNull();
+    }
+    expect(fsdp.model).toMatchObject({ num_experts: null, experts_per_token: null, moe_intermediate_size: null });
+  });
+});
+
 describe('trainlens explain --json (bundled CLI)', () => {
+  it('prints the DeepSpeed config\'s zero and loss_scale in job', () => {
+    const fixture = join(__dirname, '../fixtures/scripts/u1-trainer-ds-static-loss-scale');
+    const read = (name: string) => readFileSync(join(fixture, name), 'utf8');
+    const root = makeTree({ 'finetune.py': read('finetune.py'), 'ds_config_static.json': read('ds_config_static.json') });
+    const run = runCli(['explain', 'finetune.py', '--json', '--gpu', 'T4', '--gpus', '2'], root);
+    expect(run.status, run.stderr).not.toBe(2);
+    const r = JSON.parse(run.stdout);
+    expect(r.job).toMatchObject({ amp_style: 'master_weights', grad_scaler: true, fsdp: null, quantization: null });
+    expect(r.job.zero).toMatchObject({ stage: 2, reduce_bucket_size: 200000000, allgather_bucket_size: 200000000 });
+    expect(r.job.loss_scale).toMatchObject({ loss_scale: 1024, min_loss_scale: 1 });
+  });
+
   it('prints compute and keeps every earlier estimate field', () => {
     const root = makeTree({ 'train.py': '@example:llama2-7b-full-finetune.py' });
     const run = runCli(['explain', 'train.py', '--json'], root);
