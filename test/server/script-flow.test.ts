@@ -182,6 +182,11 @@ describe("files exec'd in place", () => {
     const missing = analyzeIn(workspace({ ...files, 'run.sh': 'python train.py config/gone.py\n' }), 'train.py');
     expect(missing.values.micro_batch!.status).not.toBe('known');
     expect(missing.values.micro_batch!.reason).toMatch(/config file config\/gone\.py on the command line \(run\.sh line 1\)/);
+    // the model's fields share that reason: it is said once, after the fields it stops
+    const model = missing.values.model!.reason!;
+    expect(model).toMatch(/^GPTConfig: n_embd, n_layer, n_head, block_size \(.*config\/gone\.py.*\) not read$/);
+    expect(model.split('not found').length).toBe(2);
+    expect(model).not.toMatch(/looked in ([^,)]+), \1\)/); // each folder once
   });
 
   it('a plain exec of a workspace file rebinds what it assigns; an unreadable one leaves later values unknown', () => {

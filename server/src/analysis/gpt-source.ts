@@ -39,16 +39,20 @@ export function gptFromLocalModule(facts: PythonFacts, ev: Evaluator, file: stri
 function readConfig(call: CallFact, model: CallFact, module: PythonModule, cls: Node, ev: Evaluator, file: string): ModelSource {
   const defaults = new Evaluator(module.facts, new Map(), { ...ev.env, uri: module.uri });
   const values: Partial<Record<keyof typeof FIELDS, number>> = {};
-  const missing: string[] = [];
+  const missing = new Map<string, string[]>(); // reason ('' for none) → fields, so a shared reason is said once
+  const miss = (what: string, reason = '') => missing.set(reason, [...(missing.get(reason) ?? []), what]);
   for (const field of Object.keys(FIELDS) as (keyof typeof FIELDS)[]) {
     const given = keyword(ev, call, field);
     const declared = module.facts.assignments.get(field)?.find((a) => within(a.assignment, cls));
     const value = given ? given.value : declared ? defaults.evaluate(declared.value) : undefined;
     if (value?.ok && typeof value.value === 'number') values[field] = value.value;
-    else missing.push(`${field}${value && !value.ok ? ` (${value.reason})` : ''}`);
+    else miss(field, value && !value.ok ? value.reason : '');
   }
-  if (!FFN.test(module.text)) missing.push(`the MLP width (no \`4 * config.n_embd\` Linear in ${module.path.split(/[\\/]/).pop()})`);
-  if (missing.length) return { call: model, anchor: call.call, info: unknownValue(`${call.callee}: ${missing.join(', ')} not read`, file, call.call) };
+  if (!FFN.test(module.text)) miss('the MLP width', `no \`4 * config.n_embd\` Linear in ${module.path.split(/[\\/]/).pop()}`);
+  if (missing.size) {
+    const parts = [...missing].map(([reason, fields]) => `${fields.join(', ')}${reason ? ` (${reason})` : ''}`);
+    return { call: model, anchor: call.call, info: unknownValue(`${call.callee}: ${parts.join('; ')} not read`, file, call.call) };
+  }
   const arch: ModelArch = {
     id: 'custom', family: 'gpt2',
     hidden_size: values.n_embd!, intermediate_size: 4 * values.n_embd!, num_layers: values.n_layer!, num_heads: values.n_head!, num_kv_heads: values.n_head!,

@@ -70,7 +70,7 @@ export function createWorkspaceFiles(roots: string[], options: WorkspaceFilesOpt
     },
     read(ref, fromUri) {
       const from = uriToPath(fromUri);
-      const candidates = isAbsolute(ref) ? [ref] : [from && resolve(dirname(from), ref), ...roots.map((r) => resolve(r, ref))].filter((p): p is string => !!p);
+      const candidates = isAbsolute(ref) ? [ref] : [...new Set([from && resolve(dirname(from), ref), ...roots.map((r) => resolve(r, ref))])].filter((p): p is string => !!p);
       let refusal: string | undefined;
       for (const candidate of candidates) {
         const real = realOrUndefined(candidate);
