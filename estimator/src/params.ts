@@ -174,11 +174,12 @@ export function isAttentionModule(name: string): boolean {
 
 /**
  * Parameter counts of (model, PEFT), cached for the last few: the planner and each estimate ask again for every
- * candidate job (sharding, FLOPs, the estimate's params). The counts are frozen, being shared.
+ * candidate job (sharding, FLOPs, the estimate's params). Keyed by every field of the model except those that only
+ * describe it (id, aliases, source, published count), which the count never reads. Frozen, being shared.
  */
 export const countParams: (arch: ModelArch, peft?: PeftConfig | null) => ParamCount = boundedMemo(
   32,
-  (arch, peft) => JSON.stringify([arch, peft ?? null]),
+  ({ id, aliases, source, published_params, ...shape }: ModelArch, peft?: PeftConfig | null) => JSON.stringify([shape, peft ?? null]),
   (arch, peft) => frozen(count(arch, peft)),
 );
 

@@ -48,6 +48,8 @@ export class Tape {
   private readonly byPhase = new Map<string, Map<DType, number>>();
   private readonly byDtype = new Map<DType, number>();
   private total = 0;
+  private lastPhase: string | undefined;
+  private lastBytes: Map<DType, number> | undefined;
   /** Autocast half copies of weights saved for backward, by weight key (a weight is cast once), and their bytes by phase. */
   private readonly casts = new Map<string, number>();
   private readonly castsByPhase = new Map<string, number>();
@@ -70,11 +72,19 @@ export class Tape {
   }
 
   private addBytes(phase: string, dtype: DType, bytes: number): void {
-    let dtypes = this.byPhase.get(phase);
-    if (!dtypes) this.byPhase.set(phase, (dtypes = new Map()));
+    const dtypes = this.phaseBytes(phase);
     dtypes.set(dtype, (dtypes.get(dtype) ?? 0) + bytes);
     this.byDtype.set(dtype, (this.byDtype.get(dtype) ?? 0) + bytes);
     this.total += bytes;
+  }
+
+  /** The byte counts of a phase, created empty at its first save; the last one looked up is kept (saves come in runs). */
+  private phaseBytes(phase: string): Map<DType, number> {
+    if (phase === this.lastPhase) return this.lastBytes!;
+    let dtypes = this.byPhase.get(phase);
+    if (!dtypes) this.byPhase.set(phase, (dtypes = new Map()));
+    this.lastPhase = phase;
+    return (this.lastBytes = dtypes);
   }
 
   saveWeightCast(w: WeightRef): void {
