@@ -48,9 +48,9 @@ const OPT_DROPOUT = 0.1;
 
 export interface ForwardCount {
   tape: Tape;
-  /** Bytes saved by one decoder layer when not checkpointed (the layer recomputed during backward). */
+  /** With checkpointing, bytes saved by one decoder layer when not checkpointed (the layer recomputed during backward); else 0. */
   recompute_layer_bytes: number;
-  /** Autocast weight casts that recomputing one layer creates and saves. */
+  /** Autocast weight casts that recomputing one layer creates and saves (0 without checkpointing). */
   recompute_layer_cast_bytes: number;
   /** Bytes of the half copies autocast caches for trainable leaf weights during the forward. */
   cached_cast_bytes: number;
@@ -358,16 +358,20 @@ export function countForward(input: ForwardSpec): ForwardCount {
     if (same && tape.savedSince(before).every((id) => id >= before.id || id === input.id)) steady = tape.phase;
   }
 
-  // one layer as recomputed in backward (its input requires grad there)
-  const scratch = new Tape(spec.plan.autocast);
-  const scratchProgram = new Program(scratch, spec);
-  const scratchIn = scratch.tensor(tokens * h, x.dtype, true);
-  const li = Math.min(1, arch.num_layers - 1);
-  if (arch.family === 'gpt2') scratchProgram.gpt2Layer(scratchIn, `layers.${li}`);
-  else if (arch.family === 'llama') scratchProgram.llamaLayer(scratchIn, `layers.${li}`, rot, mask);
-  else scratchProgram.optLayer(scratchIn, `layers.${li}`, mask);
-  // selective recomputation redoes only the attention core, which casts no weights
-  const recompute_layer_cast_bytes = selective ? 0 : scratch.castBytes();
+  // one layer as recomputed in backward (its input requires grad there); only checkpointing recomputes, and its
+  // module transient is the one every layer of the forward reached already
+  let recompute = { bytes: 0, cast_bytes: 0 };
+  if (spec.grad_checkpointing) {
+    const scratch = new Tape(spec.plan.autocast);
+    const scratchProgram = new Program(scratch, spec);
+    const scratchIn = scratch.tensor(tokens * h, x.dtype, true);
+    const li = Math.min(1, arch.num_layers - 1);
+    if (arch.family === 'gpt2') scratchProgram.gpt2Layer(scratchIn, `layers.${li}`);
+    else if (arch.family === 'llama') scratchProgram.llamaLayer(scratchIn, `layers.${li}`, rot, mask);
+    else scratchProgram.optLayer(scratchIn, `layers.${li}`, mask);
+    // selective recomputation redoes only the attention core, which casts no weights
+    recompute = { bytes: selective ? scratchProgram.coreBytes : scratch.bytes(), cast_bytes: selective ? 0 : scratch.castBytes() };
+  }
 
   tape.phase = 'final_norm';
   const normed = arch.family === 'llama' ? p.rmsNorm(x) : tape.layerNorm(x, tokens, p.trainNorms);
@@ -382,10 +386,10 @@ export function countForward(input: ForwardSpec): ForwardCount {
 
   return {
     tape,
-    recompute_layer_bytes: selective ? scratchProgram.coreBytes : scratch.bytes(),
-    recompute_layer_cast_bytes,
+    recompute_layer_bytes: recompute.bytes,
+    recompute_layer_cast_bytes: recompute.cast_bytes,
     cached_cast_bytes: spec.plan.autocast && p.trainBase && !spec.quantization ? cachedCasts(arch) : 0,
-    module_transient_bytes: Math.max(p.moduleTransient, scratchProgram.moduleTransient),
+    module_transient_bytes: p.moduleTransient,
     logits,
     replayed_layers: replayed,
   };
