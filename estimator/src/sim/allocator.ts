@@ -111,10 +111,14 @@ export class CachingAllocator {
     this.allocated -= block.size;
     const pool = block.segment.small ? this.freeBlocks.small : this.freeBlocks.large;
     let merged = block;
-    for (const neighbour of [block.prev, block.next]) {
-      if (!neighbour?.free) continue;
-      remove(pool, neighbour);
-      merged = mergeBlocks(merged, neighbour);
+    const { prev, next } = block;
+    if (prev?.free) {
+      remove(pool, prev);
+      merged = mergeBlocks(merged, prev);
+    }
+    if (next?.free) {
+      remove(pool, next);
+      merged = mergeBlocks(merged, next);
     }
     insert(pool, merged);
   }

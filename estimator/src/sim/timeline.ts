@@ -93,6 +93,8 @@ class Replay {
   private peakSeen = 0;
   readonly phasePeaks = { forward: 0, backward: 0, optimizer: 0 };
   private phase = 'start';
+  /** Which of phasePeaks the current phase counts in. */
+  private group: keyof Replay['phasePeaks'] = 'forward';
   oomAt: string | undefined;
 
   constructor(limit: number) {
@@ -104,15 +106,16 @@ class Replay {
     bytes = Math.round(bytes);
     if (bytes <= 0) return;
     const n = Math.max(1, Math.min(pieces, Math.floor(bytes)));
+    const piece = Math.floor(bytes / n);
+    const rest = bytes % n;
     const blocks: Block[] = [];
-    for (let i = 0; i < n; i++) blocks.push(this.alloc.malloc(Math.floor(bytes / n) + (i < bytes % n ? 1 : 0)));
+    for (let i = 0; i < n; i++) blocks.push(this.alloc.malloc(piece + (i < rest ? 1 : 0)));
     if (this.alloc.ooms > 0 && this.oomAt === undefined) this.oomAt = this.phase;
     const prev = this.live.get(key);
     if (prev) throw new Error(`timeline: ${key} allocated twice`);
     this.live.set(key, { blocks, component, bytes });
     this.byComponent[component] += bytes;
-    const group = this.phase.startsWith('backward') ? 'backward' : this.phase === 'optimizer' || this.phase === 'zero_grad' ? 'optimizer' : 'forward';
-    this.phasePeaks[group] = Math.max(this.phasePeaks[group], this.alloc.allocated);
+    this.phasePeaks[this.group] = Math.max(this.phasePeaks[this.group], this.alloc.allocated);
     if (this.alloc.allocated > this.peakSeen) {
       this.peakSeen = this.alloc.allocated;
       this.peakAt = this.phase;
@@ -137,6 +140,7 @@ class Replay {
   /** Enter a phase: the allocations that follow are attributed to it. */
   enter(phase: string): void {
     this.phase = phase;
+    this.group = phase.startsWith('backward') ? 'backward' : phase === 'optimizer' || phase === 'zero_grad' ? 'optimizer' : 'forward';
   }
 
   /** Record the state at the end of the current phase. */
