@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnalyzer, type Analyzer } from '../../server/src/analysis/analyzer';
+import { createWorkspaceFiles } from '../../server/src/workspace/files';
 import { analyzeFile, writeWorkspace } from '../support/workspace';
 
 let analyzer: Analyzer;
@@ -85,5 +86,45 @@ describe('accelerate config applied to the script', () => {
     expect(analyzeFile(analyzer, root, 'train.py').job).toMatchObject({ gpus: 2, precision: 'fp16-mixed', amp_style: 'autocast', grad_accum: 1 });
     const own = writeWorkspace({ 'train.py': SCRIPT.replace('Accelerator()', 'Accelerator(mixed_precision="bf16")'), 'mgpu.yaml': 'distributed_type: MULTI_GPU\nmixed_precision: fp16\n', 'run.sh': 'accelerate launch --config_file mgpu.yaml train.py\n' });
     expect(analyzeFile(analyzer, own, 'train.py').job).toMatchObject({ precision: 'bf16-mixed', amp_style: 'autocast' });
+  });
+});
+
+/** The accelerate config open in the editor, with unsaved text: analysed as the editor would, the script launched with it. */
+function analyzeOpenConfig(root: string, path: string, text: string, gpu = 'A100-80GB') {
+  const uri = pathToFileURL(join(root, path)).href;
+  return analyzer.analyze({ uri, text, version: 2 }, { gpu, gpus: 1 }, createWorkspaceFiles([root]));
+}
+
+describe('an open accelerate config: the script launched with its unsaved text (one reading of the keys, launch-settings.ts)', () => {
+  const SAVED = 'compute_environment: LOCAL_MACHINE\ndistributed_type: DEEPSPEED\ndeepspeed_config:\n  zero_stage: 1\nmixed_precision: fp16\nnum_processes: 2\n';
+  const workspace = (script = SCRIPT) => writeWorkspace({ 'train.py': script, 'cfg.yaml': SAVED, 'run.sh': 'accelerate launch --config_file cfg.yaml train.py\n' });
+
+  it('the saved text, as the script reads it', () => {
+    const root = workspace();
+    const a = analyzeOpenConfig(root, 'cfg.yaml', SAVED);
+    expect(a.job).toMatchObject({ gpus: 2, precision: 'fp16-mixed', amp_style: 'master_weights', zero: { stage: 1, offload_optimizer: 'none' } });
+    expect(a.job).toEqual(analyzeFile(analyzer, root, 'train.py').job);
+  });
+
+  it('edited keys win over the saved copy: zero_stage, offload, mixed_precision, num_processes', () => {
+    const root = workspace();
+    const edited = SAVED.replace('zero_stage: 1', 'zero_stage: 3\n  offload_param_device: cpu\n  offload_optimizer_device: cpu').replace('fp16', 'bf16').replace('num_processes: 2', 'num_processes: 8');
+    expect(analyzeOpenConfig(root, 'cfg.yaml', edited).job).toMatchObject({
+      gpus: 8, precision: 'bf16-mixed', amp_style: 'master_weights', zero: { stage: 3, offload_optimizer: 'cpu', offload_param: 'cpu' },
+    });
+  });
+
+  it('switched away from DeepSpeed: the saved copy\'s ZeRO is gone, mixed precision autocasts', () => {
+    const root = workspace();
+    const job = analyzeOpenConfig(root, 'cfg.yaml', 'distributed_type: MULTI_GPU\nmixed_precision: bf16\nnum_processes: 4\n').job!;
+    expect(job.zero).toBeUndefined();
+    expect(job).toMatchObject({ gpus: 4, precision: 'bf16-mixed', amp_style: 'autocast' });
+  });
+
+  it('what the script sets itself stays: its own optimizer', () => {
+    const own = `${SCRIPT}optimizer = bnb.optim.AdamW8bit(model.parameters())\n`;
+    const root = workspace(own);
+    const job = analyzeOpenConfig(root, 'cfg.yaml', SAVED.replace('zero_stage: 1', 'zero_stage: 2')).job!;
+    expect(job).toMatchObject({ optimizer: 'adamw_8bit', zero: { stage: 2 } });
   });
 });

@@ -5,7 +5,7 @@
  * with this file as written (ZeRO stage and offload, mixed precision, process count).
  */
 import { realpathSync } from 'node:fs';
-import { sep } from 'node:path';
+import { basename, sep } from 'node:path';
 import { Parser } from 'web-tree-sitter';
 import { estimate } from '../../../estimator/src';
 import type { TrainingJob } from '../../../estimator/src/types';
@@ -14,17 +14,19 @@ import type { ConfigContext } from '../deepspeed/analysis';
 import { completionsAt } from '../deepspeed/completion';
 import { offsetAt, positionAt, rangeAt, replaceSpan } from '../deepspeed/edits';
 import { keyHover, locate, type ConfigUserJob, type Location } from '../deepspeed/hover';
-import { interpretDeepSpeedConfig, type DeepSpeedSettings, type JsonValue } from '../deepspeed/interpret';
+import type { JsonValue } from '../deepspeed/interpret';
 import { memberOf, plainValue, type JsonDocument, type JsonNode } from '../deepspeed/json-tree';
 import { ConfigLinks } from '../deepspeed/links';
 import { ScriptCache } from '../deepspeed/script-cache';
-import { jobWithConfig, stageTable, withZero, type OffloadVariant } from '../deepspeed/stages';
+import { stageTable, withZero, type OffloadVariant } from '../deepspeed/stages';
 import type { Languages } from '../parsing/languages';
 import { gib } from '../render/units';
 import { uriToPath, type WorkspaceFiles } from '../workspace/files';
 import { accelerateFindings, acFinding, linkedDeepSpeed, precisionFindings, type AccelerateFindings } from './rules';
 import { ACCELERATE_SCHEMA } from './schema';
 import { readYamlTree } from './yaml-tree';
+import { launchGpus, readAccelerateConfig, settingsOf, withOpenConfig, type AccelerateLaunch } from './launch-settings';
+import { parseLaunchCommand } from '../launch/command';
 
 /** A YAML file is an accelerate config when it has one of the keys `accelerate config` always writes. */
 export function isAccelerateConfig(text: string): boolean {
@@ -52,7 +54,12 @@ export class AccelerateAnalyzer {
     const root = parsed.root?.kind === 'object' ? parsed.root : undefined;
     const out: AccelerateFindings = accelerateFindings(parsed, doc.text);
     const dsFile = linkedDeepSpeed(root, doc.uri, ctx.files, this.json, out);
-    const users = this.users(doc.uri, ctx).map((u) => ({ ...u, job: root ? jobWithAccelerate(u.job, root, dsFile, u.gpus) : u.job }));
+    const config = readAccelerateConfig(doc.text, doc.uri, basename(uriToPath(doc.uri) ?? doc.uri));
+    const users = this.users(doc.uri, ctx).map(({ analysis, launch, ...u }) => {
+      // The script was analysed with the saved copy of this file; the open text decides (launch-settings.ts reads both).
+      const settings = settingsOf(config, launch, ctx.files, doc.uri, []);
+      return { ...u, job: root ? withOpenConfig(analysis, settings, launchGpus(launch.command, settings)).job : analysis.job };
+    });
     precisionFindings(root, dsFile, users[0]?.gpu ?? ctx.gpu, out);
     const fixes = root && users[0] ? memory(root, doc.text, users[0], out) : [];
     const primary = users[0];
@@ -98,8 +105,8 @@ export class AccelerateAnalyzer {
     }
   }
 
-  /** Scripts launched with this file (`accelerate launch --config_file <this> train.py`), analysed as launched. */
-  private users(uri: string, ctx: ConfigContext): (ConfigUserJob & { gpus?: number })[] {
+  /** Scripts launched with this file (`accelerate launch --config_file <this> train.py`), analysed as launched, with their launch lines. */
+  private users(uri: string, ctx: ConfigContext): (Omit<ConfigUserJob, 'job'> & { analysis: Analysis & { job: TrainingJob }; launch: AccelerateLaunch })[] {
     const files: WorkspaceFiles | undefined = ctx.files;
     const path = uriToPath(uri);
     if (!files || !path || !ctx.analyzeScript) return [];
@@ -113,8 +120,10 @@ export class AccelerateAnalyzer {
     return this.links.referencesTo(real, files).slice(0, 4).flatMap((ref) => {
       const read = files.read(ref.script, uri);
       if (!read.ok) return [];
+      const command = ref.command ? parseLaunchCommand(ref.command) : undefined;
       const analysis = this.scripts.analyze(ctx.analyzeScript!, read, { ...ctx.settings, ...(ref.command ? { command: ref.command } : {}) }, uri);
-      return analysis.job ? [{ label: ref.label, job: analysis.job, gpu: analysis.gpu, ...(ref.gpus !== undefined ? { gpus: ref.gpus } : {}) }] : [];
+      const { job } = analysis;
+      return job && command ? [{ label: ref.label, gpu: analysis.gpu, analysis: { ...analysis, job }, launch: { command, label: ref.label } }] : [];
     });
   }
 }
@@ -122,33 +131,6 @@ export class AccelerateAnalyzer {
 function plainOf(root: JsonNode | undefined): Record<string, JsonValue> {
   const v = root ? plainValue(root) : {};
   return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
-}
-
-/**
- * The job as `accelerate launch` runs it with this file: num_processes (unless the launch line
- * says), and under DEEPSPEED the ZeRO settings (accelerate's DeepSpeedPlugin defaults: zero_stage
- * 2, no offload) or the DeepSpeed file's, with mixed_precision filling the fp16/bf16 block.
- */
-function jobWithAccelerate(job: TrainingJob, root: Mapping, dsFile: DeepSpeedSettings | undefined, launchGpus?: number): TrainingJob {
-  const plain = plainOf(root);
-  const gpus = launchGpus ?? (typeof plain.num_processes === 'number' && plain.num_processes > 0 ? plain.num_processes : job.gpus);
-  const mp = plain.mixed_precision;
-  if (plain.distributed_type === 'DEEPSPEED') {
-    const inline = plainOf(memberOf(root, 'deepspeed_config')?.value);
-    const ds = dsFile ?? interpretDeepSpeedConfig({
-      zero_optimization: {
-        stage: inline.zero_stage ?? 2,
-        offload_optimizer: { device: inline.offload_optimizer_device ?? 'none' },
-        offload_param: { device: inline.offload_param_device ?? 'none' },
-      },
-    });
-    return jobWithConfig(job, { ...ds, ...(!ds.half && (mp === 'fp16' || mp === 'bf16') ? { half: mp } : {}) }, gpus);
-  }
-  const out = { ...job, gpus };
-  // FSDP: accelerate builds a MixedPrecision policy over fp32 shards (launch-settings.ts applyAccelerate)
-  if (mp === 'fp16' || mp === 'bf16') Object.assign(out, { precision: `${mp}-mixed`, amp_style: plain.distributed_type === 'FSDP' ? 'master_weights' : 'autocast' });
-  else if (mp === 'no') out.precision = 'fp32';
-  return out;
 }
 
 /** AC011 when the launched job does not fit, with inline ZeRO changes (not when a DeepSpeed file decides them). */

@@ -3,14 +3,16 @@
  * as accelerate reads them (flags override the file; keys of accelerate/commands/config/config_args.py,
  * launch flags of accelerate/commands/launch.py; ../shared/reference/domain-rules.md §3.3-3.4):
  * processes per node, mixed precision, DeepSpeed (inline `deepspeed_config` or its
- * `deepspeed_config_file`), FSDP (`fsdp_config`), gradient accumulation under DeepSpeed.
+ * `deepspeed_config_file`), FSDP (`fsdp_config`), gradient accumulation under DeepSpeed. The one
+ * reading of those keys: for a script (the saved config file) and for an accelerate config open in
+ * the editor (its unsaved text applied over the script's job, withOpenConfig).
  */
 import type { FsdpConfig, LossScaleConfig, TrainingJob, ZeroConfig } from '../../../estimator/src/types';
-import type { JobContext } from '../analysis/job/context';
-import type { JobField, Range } from '../analysis/types';
+import type { JobField, Range, ValueInfo } from '../analysis/types';
 import { lossScaleOf } from '../analysis/job/deepspeed';
 import { deepSpeedOptimizer } from '../analysis/job/optimizer-names';
 import { interpretDeepSpeedConfig, type JsonValue } from '../deepspeed/interpret';
+import type { LaunchCommand } from '../launch/command';
 import type { FoundLaunch } from '../launch/discover';
 import { readYamlDocument, type YamlMap } from '../launch/yaml-lite';
 import type { WorkspaceFiles } from '../workspace/files';
@@ -37,36 +39,50 @@ export interface AccelerateSettings {
   optimizer?: Placed<string>;
 }
 
+/** An accelerate config file's keys, with where each is written. */
+export interface AccelerateConfig { root: YamlMap; uri?: string; label: string; keyAt: (path: string) => Range | undefined }
+
+/** The launch an accelerate config is used by: its flags (which win over the file) and where it is written. */
+export type AccelerateLaunch = Pick<FoundLaunch, 'command' | 'label' | 'origin'>;
+
+export function readAccelerateConfig(text: string, uri: string | undefined, label: string): AccelerateConfig {
+  const doc = readYamlDocument(text);
+  const textLines = text.split(/\r?\n/);
+  const keyAt = (path: string): Range | undefined => {
+    const line = doc.lines.get(path);
+    if (line === undefined) return undefined;
+    const key = path.split('.').pop()!;
+    const start = Math.max(0, textLines[line].indexOf(key));
+    return { start: { line, character: start }, end: { line, character: start + key.length } };
+  };
+  return { root: doc.root, uri, label, keyAt };
+}
+
+/** The settings of the config file `accelerate launch --config_file` names (read from disk), and the launch flags. */
 export function accelerateSettings(launch: FoundLaunch, files: WorkspaceFiles | undefined, scriptFile: string, notes: string[]): AccelerateSettings {
-  const flags = launch.command.launcherOptions;
   const fromFile = launch.origin?.file ?? scriptFile;
-  let config: YamlMap = {};
-  let keyAt: (path: string) => Range | undefined = () => undefined;
-  let configUri: string | undefined;
-  const file = flags.get('config_file');
+  const file = launch.command.launcherOptions.get('config_file');
+  let config: AccelerateConfig = { root: {}, label: typeof file === 'string' ? file : launch.label, keyAt: () => undefined };
   if (typeof file === 'string' && files) {
     const read = files.read(file, fromFile);
-    if (read.ok) {
-      const doc = readYamlDocument(read.text);
-      const textLines = read.text.split(/\r?\n/);
-      config = doc.root;
-      configUri = read.uri;
-      keyAt = (path) => {
-        const line = doc.lines.get(path);
-        const key = path.split('.').pop()!;
-        const start = line === undefined ? -1 : textLines[line].indexOf(key);
-        return line === undefined ? undefined : { start: { line, character: Math.max(0, start) }, end: { line, character: Math.max(0, start) + key.length } };
-      };
-    } else notes.push(`accelerate config ${read.reason}`);
+    if (read.ok) config = readAccelerateConfig(read.text, read.uri, file);
+    else notes.push(`accelerate config ${read.reason}`);
   }
-  const label = typeof file === 'string' ? file : launch.label;
+  return settingsOf(config, launch, files, fromFile, notes);
+}
+
+/** What a config (the saved file, or an open document) and the launch flags set, as accelerate reads them. */
+export function settingsOf(cfg: AccelerateConfig, launch: AccelerateLaunch, files: WorkspaceFiles | undefined, fromFile: string, notes: string[]): AccelerateSettings {
+  const flags = launch.command.launcherOptions;
+  const config = cfg.root;
+  const label = cfg.label;
   /** A key of the config file (dotted path), or the launch flag of the same name, which wins. */
   const pick = (flag: string, path: string): Placed<unknown> | undefined => {
     if (flags.has(flag)) return { value: flags.get(flag), ...(launch.origin ? { source: launch.origin } : {}), reason: `accelerate launch --${flag} (${launch.label})` };
     const value = path.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as YamlMap)[key] : undefined), config);
     if (value === undefined) return undefined;
-    const range = keyAt(path);
-    return { value, ...(configUri && range ? { source: { file: configUri, range } } : {}), reason: `${path}: ${String(value)} (accelerate config ${label})` };
+    const range = cfg.keyAt(path);
+    return { value, ...(cfg.uri && range ? { source: { file: cfg.uri, range } } : {}), reason: `${path}: ${String(value)} (accelerate config ${label})` };
   };
   const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
 
@@ -145,37 +161,51 @@ function deepspeed(out: AccelerateSettings, pick: (flag: string, path: string) =
   if (gas && steps && steps > 0) out.gradAccum = { ...gas, value: steps };
 }
 
+/** GPUs of the launch: processes per node (the launch line's, else the config's num_processes) × machines. */
+export function launchGpus(command: LaunchCommand, s: AccelerateSettings | undefined): number | undefined {
+  const perNode = command.gpusPerNode ?? s?.processes;
+  return perNode ? perNode * (s?.machines ?? command.nodes ?? 1) : undefined;
+}
+
+type Values = Partial<Record<JobField, ValueInfo>>;
+
 /**
  * The settings applied to the script's job. Under DeepSpeed and FSDP, accelerate hands the precision to the engine
  * (DeepSpeedPlugin.set_mixed_precision adds the enabled fp16/bf16 block; FullyShardedDataParallelPlugin.set_mixed_precision
  * builds a MixedPrecision policy): half parameters with an fp32 master copy. Elsewhere it autocasts.
+ * `own(field)`: the script itself sets the field (a known value), which accelerate's config does not override.
  */
-export function applyAccelerate(ctx: JobContext, job: TrainingJob, s: AccelerateSettings): void {
+export function applyAccelerate(values: Values, job: TrainingJob, s: AccelerateSettings, own: (field: JobField) => boolean = (f) => values[f]?.status === 'known'): void {
   const record = (field: JobField, p: Placed<unknown>, value: unknown = p.value) => {
-    ctx.values[field] = { value, status: 'known', ...(p.source ? { source: p.source } : {}), reason: p.reason };
+    values[field] = { value, status: 'known', ...(p.source ? { source: p.source } : {}), reason: p.reason };
   };
-  const script = ctx.values.precision;
-  const scriptHalf = script?.status === 'known' && job.precision.endsWith('-mixed') ? job.precision.slice(0, 4) as 'bf16' | 'fp16' : undefined;
+  /** The script's own precision, with why accelerate's engine changes how it is kept (a new ValueInfo: the old one may be shared). */
+  const explain = (why: string) => {
+    const script = values.precision!;
+    if (!script.reason?.includes(why)) values.precision = { ...script, reason: `${script.reason ?? ''} — ${why}`.replace(/^ — /, '') };
+  };
+  const scriptHalf = own('precision') && job.precision.endsWith('-mixed') ? job.precision.slice(0, 4) as 'bf16' | 'fp16' : undefined;
   if (s.distributed === 'DEEPSPEED' && (s.half || scriptHalf)) {
     const half = s.half?.value ?? scriptHalf!;
     job.precision = `${half}-mixed`;
     job.amp_style = 'master_weights';
     if (s.half) record('precision', s.half, job.precision);
-    else script!.reason = `${script!.reason ?? ''} — under accelerate DeepSpeed: half weights with fp32 master weights`.trim();
+    else explain('under accelerate DeepSpeed: half weights with fp32 master weights');
   } else if (scriptHalf && s.distributed === 'FSDP') {
     job.amp_style = 'master_weights';
-    script!.reason = `${script!.reason ?? ''} — under accelerate FSDP: a MixedPrecision policy over fp32 sharded parameters`.trim();
-  } else if (s.half && script?.status !== 'known') {
+    explain('under accelerate FSDP: a MixedPrecision policy over fp32 sharded parameters');
+  } else if (s.half && !own('precision')) {
     job.precision = `${s.half.value}-mixed`;
     job.amp_style = s.distributed ? 'master_weights' : 'autocast';
     record('precision', s.half, job.precision);
   }
   if (job.precision === 'fp16-mixed') job.grad_scaler = true;
-  if (s.zero && !job.zero) {
+  if (s.zero && !own('zero')) {
     job.zero = s.zero.value;
     record('zero', s.zero);
   }
-  if (s.fsdp && !job.fsdp) {
+  if (s.lossScale && !job.loss_scale) job.loss_scale = s.lossScale;
+  if (s.fsdp && !own('fsdp')) {
     job.fsdp = s.fsdp.value;
     record('fsdp', s.fsdp);
   }
@@ -187,10 +217,28 @@ export function applyAccelerate(ctx: JobContext, job: TrainingJob, s: Accelerate
     job.grad_checkpointing = true;
     record('grad_checkpointing', s.checkpointing);
   }
-  if (s.lossScale && !job.loss_scale) job.loss_scale = s.lossScale;
   // a DeepSpeed optimizer block pairs with DummyOptim in the script (accelerate refuses both at once)
-  if (s.optimizer && ctx.values.optimizer?.status !== 'known') {
+  if (s.optimizer && !own('optimizer')) {
     job.optimizer = deepSpeedOptimizer(s.optimizer.value);
     record('optimizer', s.optimizer, job.optimizer);
   }
+}
+
+/**
+ * A script's job (analysed with the saved copy of its accelerate config) as launched with an open copy of that
+ * config: what the saved copy set gives way to the open document's settings; what the script sets itself stays.
+ */
+export function withOpenConfig(analysis: { job: TrainingJob; values: Values; file: string }, s: AccelerateSettings, gpus: number | undefined): { job: TrainingJob; values: Values } {
+  const job = structuredClone(analysis.job);
+  const values: Values = { ...analysis.values };
+  const own = (f: JobField) => values[f]?.status === 'known' && values[f]?.source?.file === analysis.file;
+  for (const field of ['zero', 'fsdp'] as const) {
+    if (own(field)) continue;
+    delete job[field];
+    delete values[field];
+  }
+  if (!own('zero')) delete job.loss_scale;
+  if (gpus) job.gpus = gpus;
+  applyAccelerate(values, job, s, own);
+  return { job, values };
 }

@@ -3,7 +3,7 @@
  * `accelerate launch`, the settings of its config file and flags (server/src/accelerate/launch-settings.ts).
  */
 import type { TrainingJob } from '../../../../estimator/src/types';
-import { accelerateSettings, applyAccelerate } from '../../accelerate/launch-settings';
+import { accelerateSettings, applyAccelerate, launchGpus } from '../../accelerate/launch-settings';
 import type { FoundLaunch } from '../../launch/discover';
 import type { JobContext } from './context';
 
@@ -11,12 +11,12 @@ export function applyLaunch(ctx: JobContext, job: TrainingJob, launch: FoundLaun
   const notes: string[] = [];
   const { command } = launch;
   const accelerate = command.launcher === 'accelerate' ? accelerateSettings(launch, ctx.files, ctx.file, notes) : undefined;
-  const perNode = command.gpusPerNode ?? accelerate?.processes;
-  if (perNode && !gpusExplicit) {
-    job.gpus = perNode * (accelerate?.machines ?? command.nodes ?? 1);
+  const gpus = launchGpus(command, accelerate);
+  if (gpus && !gpusExplicit) {
+    job.gpus = gpus;
     ctx.values.gpus = { value: job.gpus, status: 'known', ...(launch.origin ? { source: launch.origin } : {}), reason: `${command.launcher} in ${launch.label}` };
   }
-  if (accelerate) applyAccelerate(ctx, job, accelerate);
+  if (accelerate) applyAccelerate(ctx.values, job, accelerate);
   if (launch.alternatives.length) notes.push(`launched by ${launch.label}; also by ${launch.alternatives.join(', ')} (pick one with a "# trainlens: launcher=<file>" comment)`);
   return notes;
 }
