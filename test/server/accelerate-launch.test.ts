@@ -121,6 +121,12 @@ describe('an open accelerate config: the script launched with its unsaved text (
     expect(job).toMatchObject({ gpus: 4, precision: 'bf16-mixed', amp_style: 'autocast' });
   });
 
+  it('mixed_precision "no" in the open text: fp32, though the saved copy said fp16', () => {
+    const root = workspace();
+    const job = analyzeOpenConfig(root, 'cfg.yaml', 'distributed_type: MULTI_GPU\nmixed_precision: "no"\nnum_processes: 2\n').job!;
+    expect(job).toMatchObject({ precision: 'fp32', gpus: 2 });
+  });
+
   it('what the script sets itself stays: its own optimizer', () => {
     const own = `${SCRIPT}optimizer = bnb.optim.AdamW8bit(model.parameters())\n`;
     const root = workspace(own);

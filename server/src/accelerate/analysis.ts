@@ -58,7 +58,7 @@ export class AccelerateAnalyzer {
     const users = this.users(doc.uri, ctx).map(({ analysis, launch, ...u }) => {
       // The script was analysed with the saved copy of this file; the open text decides (launch-settings.ts reads both).
       const settings = settingsOf(config, launch, ctx.files, doc.uri, []);
-      return { ...u, job: root ? withOpenConfig(analysis, settings, launchGpus(launch.command, settings)).job : analysis.job };
+      return { ...u, job: root ? withOpenConfig(analysis, doc.uri, settings, launchGpus(launch.command, settings)).job : analysis.job };
     });
     precisionFindings(root, dsFile, users[0]?.gpu ?? ctx.gpu, out);
     const fixes = root && users[0] ? memory(root, doc.text, users[0], out) : [];

@@ -228,10 +228,15 @@ export function applyAccelerate(values: Values, job: TrainingJob, s: AccelerateS
  * A script's job (analysed with the saved copy of its accelerate config) as launched with an open copy of that
  * config: what the saved copy set gives way to the open document's settings; what the script sets itself stays.
  */
-export function withOpenConfig(analysis: { job: TrainingJob; values: Values; file: string }, s: AccelerateSettings, gpus: number | undefined): { job: TrainingJob; values: Values } {
+export function withOpenConfig(analysis: { job: TrainingJob; values: Values; file: string }, configUri: string, s: AccelerateSettings, gpus: number | undefined): { job: TrainingJob; values: Values } {
   const job = structuredClone(analysis.job);
   const values: Values = { ...analysis.values };
   const own = (f: JobField) => values[f]?.status === 'known' && values[f]?.source?.file === analysis.file;
+  if (!s.half && values.precision?.source?.file === configUri) {
+    // the saved copy's mixed_precision is gone (or "no"): accelerate runs the script in fp32
+    job.precision = 'fp32';
+    values.precision = { value: 'fp32', status: 'assumed', reason: 'the accelerate config sets no fp16/bf16 mixed_precision' };
+  }
   for (const field of ['zero', 'fsdp'] as const) {
     if (own(field)) continue;
     delete job[field];
