@@ -22,6 +22,7 @@ import { StatementFacts } from '../python/statement-facts';
 import { applyDirectives } from './directives';
 import { deepSpeedSummaryMarkdown } from '../deepspeed/summary';
 import { buildYamlJob, isTrainerYaml } from './yaml-job';
+import { unreadableTuneConfigs } from './torchtune-launch';
 import { bestPlan, buildFixes, writablePlans, type WrittenPlan } from '../fixes/build';
 import { jsonReader, type WriterContext } from '../fixes/context';
 import { scriptFindings } from './findings';
@@ -69,6 +70,8 @@ export async function createAnalyzer(assets: Partial<Assets> = {}): Promise<Anal
       const yamlJob = buildYamlJob(doc.text, doc.uri, settings, files);
       return { gpu, findings: [], writer: { uri: doc.uri, text: doc.text, script: yamlJob, files, json: json.read } };
     }
+    // a shell script holds launch lines, read for the scripts and configs they launch; said here: configs TrainLens cannot open
+    if (isShell(doc.uri)) return { analysis: { ...notAScript(doc.uri, resolveGpu(settings.gpu)), findings: unreadableTuneConfigs(doc.text, doc.uri, files) } };
     if (!isPython(doc.uri)) return { analysis: notAScript(doc.uri, resolveGpu(settings.gpu)) };
     const { tree, state: statementFacts } = trees.parse(doc.uri, doc.text);
     const facts = statementFacts.extract(tree, doc.text);
@@ -120,6 +123,10 @@ function isJson(uri: string): boolean {
 
 function isYaml(uri: string): boolean {
   return /\.ya?ml$/i.test(uri);
+}
+
+function isShell(uri: string): boolean {
+  return /\.(sh|bash)$/i.test(uri);
 }
 
 function isPython(uri: string): boolean {

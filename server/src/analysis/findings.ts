@@ -9,6 +9,7 @@
  * TL005 error    bf16 on a GPU without bf16 support
  * TL007 warning  a DeepSpeed config the script names cannot be read (missing, invalid JSON, outside the workspace)
  * TL006 error    FlashAttention-2 on a GPU older than Ampere (V100, T4)
+ * TL008 info     a `tune run` line in a shell script whose config TrainLens cannot open (torchtune-launch.ts)
  */
 import type { Node } from 'web-tree-sitter';
 import { fa2Supported } from '../../../estimator/src/sim/flash';

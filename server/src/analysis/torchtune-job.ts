@@ -16,7 +16,7 @@ import { CONSTRUCTORS } from './job/optimizer-names';
 import { FIELD_LABELS, formatValue } from './fields';
 import type { ScriptJob } from './script-job';
 import { loraTargets, torchtuneBuilder } from './torchtune-models';
-import { findTuneRun, type FoundTuneRun } from './torchtune-launch';
+import { builtInConfigMessage, findTuneRun, isBuiltInConfig, parseTuneRun, type FoundTuneRun } from './torchtune-launch';
 import type { AnalysisSettings, JobField, Range, ValueInfo } from './types';
 import { applyStatedYaml } from './yaml-stated';
 
@@ -34,6 +34,8 @@ export function buildTorchtuneJob(text: string, file: string, settings: Analysis
   const overridden = applyOverrides(root, launch);
   const values: Partial<Record<JobField, ValueInfo>> = {};
   const assumptions: string[] = [];
+  const commandRun = settings.command ? parseTuneRun(settings.command) : undefined;
+  if (commandRun && isBuiltInConfig(commandRun.config)) assumptions.push(`the launch command does not run this file: ${builtInConfigMessage(commandRun)}`);
 
   const get = (path: string): YamlValue | undefined => resolve(root, path);
   const has = (path: string) => get(path) !== undefined && get(path) !== null;

@@ -10,7 +10,7 @@ import { basename, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { uriToPath, type WorkspaceFiles } from '../workspace/files';
 import { assignment, logicalLines, words } from '../launch/shell';
-import type { Range } from './types';
+import type { Finding, Range } from './types';
 
 export interface TuneRun {
   recipe: string;
@@ -79,11 +79,57 @@ function split(word: string): [string, string | undefined] {
   return [name, eq > 0 ? word.slice(eq + 1) : undefined];
 }
 
-/** The launch of the config at `configUri`: the `command` setting when it is a `tune run` line, else the workspace's shell scripts. */
+/**
+ * A `--config` naming a config that ships inside the torchtune package (`llama3_1/8B_lora_single_device`):
+ * torchtune/_cli/run.py looks the name up in its recipe registry, whose names carry no `.yaml`, before
+ * reading it as a path. It lives in site-packages, outside the workspace: TrainLens does not open it.
+ */
+export function isBuiltInConfig(config: string): boolean {
+  return !/\.ya?ml$/i.test(config);
+}
+
+/** What TrainLens cannot open, and the copy that lets it read the run (`tune cp`, torchtune/_cli/cp.py). */
+export function builtInConfigMessage(run: TuneRun): string {
+  return `\`${run.config}\` is a config that ships inside the torchtune package, outside the workspace: TrainLens does not open it ` +
+    `and does not guess its values. To estimate this run, copy it into the workspace with \`tune cp ${run.config} ./my_config.yaml\` ` +
+    `and point --config at the copy: \`tune run ${run.recipe} --config ./my_config.yaml\``;
+}
+
+/** A shell script's `tune run` lines whose config TrainLens cannot read (a built-in name, a missing file): TL008 on each. */
+export function unreadableTuneConfigs(text: string, uri: string, files: WorkspaceFiles | undefined): Finding[] {
+  const findings: Finding[] = [];
+  const physical = text.split(/\r?\n/);
+  const vars = new Map<string, string>();
+  for (const line of logicalLines(text)) {
+    if (assignment(line.text, vars)) continue;
+    const run = parseTuneRun(line.text, vars);
+    if (!run) continue;
+    const read = isBuiltInConfig(run.config) ? undefined : files?.read(run.config, uri);
+    if (read?.ok) continue;
+    const message = read ? `${read.reason}: TrainLens cannot read the config of \`tune run ${run.recipe}\`` : builtInConfigMessage(run);
+    findings.push({ code: 'TL008', severity: 'information', message, range: wordRange(physical, line.line, run.config) });
+  }
+  return findings;
+}
+
+/** The first place `word` is written from `line` on (a launch line may continue over several), else that line. */
+function wordRange(physical: string[], line: number, word: string): Range {
+  for (let l = line; l < physical.length && l <= line + 32; l++) {
+    const at = physical[l].indexOf(word);
+    if (at >= 0) return { start: { line: l, character: at }, end: { line: l, character: at + word.length } };
+    if (!/\\\s*$/.test(physical[l])) break;
+  }
+  return { start: { line, character: 0 }, end: { line, character: physical[line]?.length ?? 0 } };
+}
+
+/**
+ * The launch of the config at `configUri`: the `command` setting when it is a `tune run` line (one running a
+ * built-in config does not run this file: torchtune-job.ts says so), else the workspace's shell scripts.
+ */
 export function findTuneRun(configUri: string, files: WorkspaceFiles | undefined, command?: string): FoundTuneRun | undefined {
   if (command) {
     const run = parseTuneRun(command);
-    return run ? { run, label: '--command', alternatives: [], others: [] } : undefined;
+    return run && !isBuiltInConfig(run.config) ? { run, label: '--command', alternatives: [], others: [] } : undefined;
   }
   const written = uriToPath(configUri);
   if (!files || !written) return undefined;
@@ -101,7 +147,7 @@ export function findTuneRun(configUri: string, files: WorkspaceFiles | undefined
     for (const line of logicalLines(read.text)) {
       if (assignment(line.text, vars)) continue;
       const run = parseTuneRun(line.text, vars);
-      if (!run || !/\.ya?ml$/i.test(run.config)) continue;
+      if (!run || isBuiltInConfig(run.config)) continue;
       const target = files.read(run.config, pathToFileURL(read.path).href);
       if (!target.ok || target.path !== configPath) continue;
       const root = files.roots.find((r) => read.path.startsWith(r)) ?? read.path;
