@@ -29,6 +29,8 @@ export function createLanguageClient(context: ExtensionContext, output: LogOutpu
       { scheme: 'untitled', language: 'python' },
       { scheme: 'file', language: 'json' },
       { scheme: 'file', language: 'yaml' },
+      // launch scripts: the server reports what it cannot open in them (TL008) and re-reads the jobs they launch
+      { scheme: 'file', language: 'shellscript' },
     ],
     // Pushes `trainlens.*` changes (didChangeConfiguration); the server then pulls per document.
     synchronize: { configurationSection: SETTINGS_SECTION },
