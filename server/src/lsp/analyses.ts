@@ -39,6 +39,8 @@ const RECENT_EDITS = 3;
 
 interface Entry {
   settingsKey: string;
+  /** The workspace generation the analysis read files in (see invalidate()). */
+  generation: number;
   result: AnalysisResult;
   /** Times of the last few analyses of an edited text (not the first one, which parses from scratch). */
   editMs: number[];
@@ -46,6 +48,8 @@ interface Entry {
 
 export class AnalysisStore {
   private readonly entries = new Map<string, Entry>();
+  /** Bumped when a file an analysis may have read changed on disk: every kept analysis is then stale. */
+  private generation = 0;
 
   constructor(private readonly analyzer: Promise<DocumentAnalyzer>, private readonly logError: (message: string) => void) {
     // A parser that failed to load is reported on every analysis (and logged once by the server), not as an unhandled rejection.
@@ -64,7 +68,7 @@ export class AnalysisStore {
     const { uri, version } = document;
     const settingsKey = `${settings.gpu}\u0000${settings.gpus}\u0000${limits.maxFileBytes}`;
     const cached = this.entries.get(uri);
-    if (cached && cached.result.version === version && cached.settingsKey === settingsKey) return cached.result;
+    if (cached && cached.result.version === version && cached.settingsKey === settingsKey && cached.generation === this.generation) return cached.result;
     const started = performance.now();
     const text = document.getText();
     let result: AnalysisResult;
@@ -86,7 +90,7 @@ export class AnalysisStore {
     }
     const elapsedMs = performance.now() - started;
     const editMs = cached ? [...cached.editMs, elapsedMs].slice(-RECENT_EDITS) : [];
-    this.entries.set(uri, { settingsKey, result, editMs });
+    this.entries.set(uri, { settingsKey, generation: this.generation, result, editMs });
     return result;
   }
 
@@ -100,6 +104,14 @@ export class AnalysisStore {
     const entry = this.entries.get(uri);
     if (!entry) return undefined;
     return entry.editMs.length < RECENT_EDITS ? 0 : Math.min(...entry.editMs);
+  }
+
+  /**
+   * A workspace file changed on disk (a ds_config, launcher, model config or imported module): the next
+   * request for any document analyses it again, at the same version, reading the files anew.
+   */
+  invalidate(): void {
+    this.generation++;
   }
 
   /** Forgets the document and frees its syntax tree. */

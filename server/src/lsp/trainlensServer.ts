@@ -6,6 +6,8 @@
 import {
   CodeActionKind,
   DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
   TextDocuments,
   TextDocumentSyncKind,
   type ClientCapabilities,
@@ -29,6 +31,14 @@ import { timelineResponse } from './timeline';
 import { Validation } from './validation';
 import { workspaceSummary } from './workspaceSummary';
 
+/** Files an analysis may read besides the document: configs, launchers, model configs and Python modules. */
+const DEPENDENCY_EXTENSIONS = ['json', 'yaml', 'yml', 'sh', 'bash', 'py'];
+
+function isDependency(uri: string): boolean {
+  const extension = /\.([A-Za-z]+)$/.exec(uri)?.[1]?.toLowerCase();
+  return !!extension && DEPENDENCY_EXTENSIONS.includes(extension);
+}
+
 export class TrainLensServer {
   private readonly documents = new TextDocuments(TextDocument);
   private clientCapabilities: ClientCapabilities = {};
@@ -40,6 +50,8 @@ export class TrainLensServer {
   private folders: string[] = [];
   /** What analyses may read: the workspace folders (and the HF cache). */
   private files: WorkspaceFiles | undefined;
+  /** The client sends workspace/didChangeWatchedFiles for the files analyses read (else saves stand in). */
+  private watching = false;
 
   constructor(private readonly connection: Connection, private readonly analyzer: Promise<DocumentAnalyzer>) {
     analyzer.catch((err: unknown) =>
@@ -52,7 +64,7 @@ export class TrainLensServer {
 
   capabilities(): ServerCapabilities {
     return {
-      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
       hoverProvider: true,
       completionProvider: { triggerCharacters: ['"', ':'] },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
@@ -77,6 +89,18 @@ export class TrainLensServer {
         // The VS Code client also pushes these through `synchronize`; a duplicate only re-reads settings.
         void connection.client.register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION });
       }
+      if (this.clientCapabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration) {
+        this.watching = true;
+        void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: `**/*.{${DEPENDENCY_EXTENSIONS.join(',')}}` }] });
+      }
+    });
+    connection.onDidChangeWatchedFiles(({ changes }) => {
+      const relevant = changes.filter((c) => isDependency(c.uri));
+      if (relevant.length) this.workspaceChanged(relevant.some((c) => c.type !== FileChangeType.Changed));
+    });
+    // A client that watches no files still says when it saved one of its documents.
+    documents.onDidSave(({ document }) => {
+      if (!this.watching && isDependency(document.uri)) this.workspaceChanged(false);
     });
     connection.onDidChangeConfiguration((change) => {
       this.settings.changed(change.settings);
@@ -140,6 +164,17 @@ export class TrainLensServer {
       await this.store.dispose();
     });
     documents.listen(connection);
+  }
+
+  /**
+   * A file that analyses read (a ds_config, a launcher, a model's config.json, a module a script imports)
+   * changed on disk: analyse every open document again. A created or deleted file also drops the cached
+   * listing of the workspace (launchers and configs are found through it).
+   */
+  private workspaceChanged(createdOrDeleted: boolean): void {
+    if (createdOrDeleted) this.files = workspaceFilesOf(this.folders);
+    this.store.invalidate();
+    this.validation.scheduleAll();
   }
 
   /** The analysis of an open document's current text (shared with diagnostics). */

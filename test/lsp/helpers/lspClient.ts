@@ -10,21 +10,26 @@ import {
   createProtocolConnection,
   DidChangeConfigurationNotification,
   DidChangeTextDocumentNotification,
+  DidChangeWatchedFilesNotification,
   DidCloseTextDocumentNotification,
   DidOpenTextDocumentNotification,
+  DidSaveTextDocumentNotification,
   ExitNotification,
   HoverRequest,
   InitializedNotification,
   InitializeRequest,
   LogMessageNotification,
   PublishDiagnosticsNotification,
+  RegistrationRequest,
   ShutdownRequest,
   type CodeAction,
   type CompletionItem,
   type CompletionList,
   type Command,
   type Diagnostic,
+  type FileEvent,
   type Hover,
+  type Registration,
   type MessageReader,
   type MessageWriter,
   type Position,
@@ -42,6 +47,8 @@ export class LspTestClient {
   readonly configurationRequests: string[] = [];
   /** Messages the server logged (window/logMessage). */
   readonly logs: string[] = [];
+  /** Capabilities the server registered dynamically (client/registerCapability). */
+  readonly registrations: Registration[] = [];
   private readonly connection: ProtocolConnection;
   private readonly listeners = new Set<() => void>();
 
@@ -50,6 +57,10 @@ export class LspTestClient {
     this.connection.onRequest(ConfigurationRequest.type, ({ items }) => {
       this.configurationRequests.push(...items.map((item) => item.scopeUri ?? ''));
       return items.map(() => this.settings());
+    });
+    this.connection.onRequest(RegistrationRequest.type, ({ registrations }) => {
+      this.registrations.push(...registrations);
+      this.notify();
     });
     this.connection.onNotification(PublishDiagnosticsNotification.type, (params) => {
       this.published.push(params);
@@ -65,15 +76,18 @@ export class LspTestClient {
     this.connection.listen();
   }
 
-  /** `folders`: workspace folder URIs the server may read (none by default); `initializationOptions` as a client sends them. */
-  async initialize(processId: number | null, folders: string[] = [], initializationOptions?: unknown): Promise<void> {
+  /**
+   * `folders`: workspace folder URIs the server may read (none by default); `initializationOptions` as a client
+   * sends them; `watchesFiles`: the client can watch files for the server (didChangeWatchedFiles registration).
+   */
+  async initialize(processId: number | null, folders: string[] = [], initializationOptions?: unknown, watchesFiles = false): Promise<void> {
     await this.connection.sendRequest(InitializeRequest.type, {
       processId,
       initializationOptions,
       rootUri: null,
       workspaceFolders: folders.length ? folders.map((uri) => ({ uri, name: uri.split('/').pop() ?? uri })) : null,
       capabilities: {
-        workspace: { configuration: true, workspaceEdit: { documentChanges: true } },
+        workspace: { configuration: true, workspaceEdit: { documentChanges: true }, didChangeWatchedFiles: { dynamicRegistration: watchesFiles } },
         textDocument: {
           synchronization: { dynamicRegistration: false },
           publishDiagnostics: { versionSupport: true },
@@ -105,6 +119,21 @@ export class LspTestClient {
       textDocument: { uri, version },
       contentChanges: [{ range, text }],
     });
+  }
+
+  /** The editor saved the document. */
+  save(uri: string): Promise<void> {
+    return this.connection.sendNotification(DidSaveTextDocumentNotification.type, { textDocument: { uri } });
+  }
+
+  /** Files changed on disk, as a client's file watcher reports them. */
+  filesChanged(changes: FileEvent[]): Promise<void> {
+    return this.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes });
+  }
+
+  /** The first registration of `method` the server made (already or to come). */
+  waitForRegistration(method: string, timeoutMs = 10_000): Promise<Registration> {
+    return this.waitFor(() => this.registrations.find((r) => r.method === method), () => `a registration of ${method}`, timeoutMs);
   }
 
   close(uri: string): Promise<void> {
