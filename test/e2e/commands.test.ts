@@ -269,9 +269,8 @@ describe.skipIf(skip)('TrainLens commands and recovery in a real VS Code (code-s
     for (const change of top.changes) checkChange(change, now.values, session.workspace);
     // with the plan's memory per GPU, in the CLI and in the editor
     expect(gibNumber(now.estimate.per_gpu.total)).toBe(gibNumber(top.per_gpu_total_bytes));
-    // The script was analysed when the edit changed it, before its new config was saved; the server re-reads
-    // a config only when the script changes or is opened (no re-analysis on a config's save yet): restart it.
-    await runCommand(page, 'TrainLens: Restart Server');
+    // the script was analysed when the edit changed it, before its new config was saved: the config's save
+    // (a file-watcher event) makes the server analyse it again, with no restart and no edit of the script
     await page.locator('.tabs-container .tab', { hasText: FILE }).first().click();
     await page.locator('.tabs-container .tab.active', { hasText: FILE }).waitFor({ timeout: UI_MS });
     const fits = `TrainLens: ${gibNumber(top.per_gpu_total_bytes)} / 32.0 GiB ✓`;
