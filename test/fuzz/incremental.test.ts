@@ -39,6 +39,10 @@ function node(n: Node | undefined) {
   return `${n.type} ${n.startIndex}-${n.endIndex} ${s.row}:${s.column}-${e.row}:${e.column} ${JSON.stringify(n.text)}`;
 }
 
+function byName(assignments: PythonFacts['assignments']) {
+  return [...assignments].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, list]) => [name, list.map((a) => [a.name, node(a.value), node(a.assignment)])]);
+}
+
 /** Facts as plain data, every node read through. */
 function describeFacts(facts: PythonFacts) {
   return {
@@ -46,8 +50,8 @@ function describeFacts(facts: PythonFacts) {
       callee: c.callee, call: node(c.call), receiver: node(c.receiver), args: node(c.args),
       positional: c.positional.map(node), keywords: [...c.keywords].map(([k, n]) => [k, node(n)]), spreads: c.spreads.map(node),
     })),
-    assignments: [...facts.assignments].sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([name, list]) => [name, list.map((a) => [a.name, node(a.value), node(a.assignment)])]),
+    assignments: byName(facts.assignments),
+    augmented: byName(facts.augmented),
     directives: facts.directives.map(node),
   };
 }

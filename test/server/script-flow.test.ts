@@ -79,6 +79,16 @@ describe('control flow', () => {
     expect(a.values.micro_batch!.reason).toMatch(/changes in the loop at line 7/);
   });
 
+  it('augmented assignments are statement facts: kept across an edit elsewhere, added and removed with their statement', () => {
+    const uri = 'file:///w/augmented.py';
+    const at = (text: string, version: number) => analyzer.analyze({ uri, text, version }, A100).job!.micro_batch;
+    const base = `${LOOP_HEAD}BATCH = 64\nif True:\n    BATCH //= 4\n${LOOP_TAIL}`;
+    expect(at(base, 1)).toBe(16);
+    expect(at(base.replace('import os', 'import sys'), 2)).toBe(16);
+    expect(at(base.replace('BATCH //= 4', 'BATCH //= 8'), 3)).toBe(8);
+    expect(at(base.replace('    BATCH //= 4\n', '    pass\n'), 4)).toBe(64);
+  });
+
   it('boolean operators short-circuit; torch.cuda.is_bf16_supported() is answered for the GPU in the settings', () => {
     const script = `${LOOP_HEAD}dtype = "bfloat16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "float16"\nptdtype = {"bfloat16": torch.bfloat16, "float16": torch.float16}[dtype]\nctx = torch.autocast("cuda", dtype=ptdtype)\nBATCH = 4\n${LOOP_TAIL}`;
     expect(analyzeText(script).job!.precision).toBe('bf16-mixed');

@@ -40,7 +40,7 @@ export class Evaluator {
   /** The value `name` holds at offset `pos` (the end of the file: `Infinity`), along the control flow. */
   valueAt(name: string, pos: number, anchor: Node, depth = 0): Evaluated | undefined {
     if (depth > MAX_DEPTH) return fail(anchor, 'too many indirections');
-    return this.flow.valueAt(name, pos, anchor, depth);
+    return this.flow.valueAt(name, pos, depth);
   }
 
   /** A dataclass field parsed by HfArgumentParser: its command-line value or its default. */
@@ -198,7 +198,7 @@ export class Evaluator {
 
   /** A name takes the value of its last binding before the use, along the control flow (flow.ts). */
   private name(node: Node, depth: number): Evaluated {
-    return this.flow.valueAt(node.text, node.startIndex, node, depth) ?? this.params.parameter(node, depth)
+    return this.flow.valueAt(node.text, node.startIndex, depth) ?? this.params.parameter(node, depth)
       ?? this.env.outer?.(node.text, node, depth) ?? fail(node, `\`${node.text}\` is not assigned before this line`);
   }
 

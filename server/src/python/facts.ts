@@ -2,7 +2,7 @@
  * Facts of a Python file: the calls, assignments and TrainLens directives that tree-sitter queries
  * find, with their nodes (valid while the tree lives). No interpretation happens here.
  */
-import type { Node, QueryOptions, Tree } from 'web-tree-sitter';
+import type { Node, Query, QueryOptions, Tree } from 'web-tree-sitter';
 import type { QueryStore } from '../parsing/queries';
 
 export interface CallFact {
@@ -25,6 +25,8 @@ export interface PythonFacts {
   calls: CallFact[];
   /** Assignments by name, in document order. */
   assignments: Map<string, AssignmentFact[]>;
+  /** Augmented assignment statements to a name (`x //= n`), by name, in document order; `assignment` is the augmented_assignment. */
+  augmented: Map<string, AssignmentFact[]>;
   directives: Node[];
 }
 
@@ -44,8 +46,16 @@ export function factsOfQueries(node: Node, queries: QueryStore, options: QueryOp
     calls.push({ call, callee: callee.text, receiver: byName('receiver') ?? undefined, args, ...splitArguments(args) });
   }
 
+  const assignments = assignmentsOf(queries.get('python', 'assignments'), node, options);
+  const augmented = assignmentsOf(queries.get('python', 'augmented'), node, options);
+  const directives = queries.get('python', 'directives').captures(node, options).map((c) => c.node);
+  return { calls, assignments, augmented, directives };
+}
+
+/** The @name = @value matches of an assignment query, by name, in document order. */
+function assignmentsOf(query: Query, node: Node, options: QueryOptions): Map<string, AssignmentFact[]> {
   const assignments = new Map<string, AssignmentFact[]>();
-  for (const match of queries.get('python', 'assignments').matches(node, options)) {
+  for (const match of query.matches(node, options)) {
     const name = match.captures.find((c) => c.name === 'name')?.node;
     const value = match.captures.find((c) => c.name === 'value')?.node;
     const assignment = match.captures.find((c) => c.name === 'assignment')?.node;
@@ -55,9 +65,7 @@ export function factsOfQueries(node: Node, queries: QueryStore, options: QueryOp
     assignments.set(name.text, list);
   }
   for (const list of assignments.values()) list.sort((a, b) => a.assignment.startIndex - b.assignment.startIndex);
-
-  const directives = queries.get('python', 'directives').captures(node, options).map((c) => c.node);
-  return { calls, assignments, directives };
+  return assignments;
 }
 
 function splitArguments(args: Node): Pick<CallFact, 'positional' | 'keywords' | 'spreads'> {

@@ -30,29 +30,20 @@ type Outer = () => Evaluated | undefined;
 const LOOPS = new Set(['for_statement', 'while_statement']);
 /** Bodies that run at another time than the code around them: the chain of enclosing statements stops there. */
 const SCOPES = new Set(['function_definition', 'class_definition', 'lambda', 'decorated_definition']);
-/** Statements whose blocks hold statements (tree-sitter-python), walked to find augmented assignments. */
-const BLOCKS = new Set([
-  'module', 'block', 'if_statement', 'elif_clause', 'else_clause', 'for_statement', 'while_statement', 'try_statement',
-  'except_clause', 'finally_clause', 'with_statement', 'function_definition', 'class_definition', 'decorated_definition',
-]);
-
 export class NameFlow {
-  private augmented?: Map<string, Node[]>;
-
   constructor(private readonly ev: Evaluator, private readonly facts: PythonFacts, private readonly execs: () => ExecBinding[]) {}
 
   /** The value of `name` just before offset `pos`; undefined when nothing in this file binds it before. */
-  valueAt(name: string, pos: number, anchor: Node, depth: number): Evaluated | undefined {
-    const bindings = this.bindings(name, anchor);
+  valueAt(name: string, pos: number, depth: number): Evaluated | undefined {
+    const bindings = this.bindings(name);
     return bindings.length ? this.before(name, bindings, pos, 0, () => undefined, depth) : undefined;
   }
 
-  private bindings(name: string, anchor: Node): Binding[] {
+  private bindings(name: string): Binding[] {
     const out: Binding[] = (this.facts.assignments.get(name) ?? []).map((a) => ({ kind: 'assign', node: a.assignment, value: a.value }));
-    for (const node of this.augmentedOf(anchor).get(name) ?? []) {
-      const value = node.childForFieldName('right');
+    for (const { assignment: node, value } of this.facts.augmented.get(name) ?? []) {
       const op = node.childForFieldName('operator')?.text.replace(/=$/, '');
-      if (value && op) out.push({ kind: 'augment', node, value, op });
+      if (op) out.push({ kind: 'augment', node, value, op });
     }
     for (const exec of this.execs()) if (!exec.names || exec.names.has(name)) out.push({ kind: 'exec', node: exec.at, exec });
     return out.sort((a, b) => a.node.startIndex - b.node.startIndex);
@@ -109,26 +100,6 @@ export class NameFlow {
     return before();
   }
 
-  /** Augmented assignments to plain names, by name, found by walking statements only (not expressions). */
-  private augmentedOf(anchor: Node): Map<string, Node[]> {
-    if (this.augmented) return this.augmented;
-    const found = new Map<string, Node[]>();
-    const walk = (node: Node) => {
-      for (const child of node.namedChildren) {
-        if (!child) continue;
-        if (child.type === 'expression_statement') {
-          const inner = child.namedChildren[0];
-          const target = inner?.type === 'augmented_assignment' ? inner.childForFieldName('left') : undefined;
-          if (target?.type === 'identifier') found.set(target.text, [...(found.get(target.text) ?? []), inner!]);
-        } else if (BLOCKS.has(child.type)) {
-          walk(child);
-        }
-      }
-    };
-    walk(anchor.tree.rootNode);
-    this.augmented = found;
-    return found;
-  }
 }
 
 /** `if` / `elif` / `else` clauses in order; `else` has no condition. */

@@ -23,7 +23,7 @@ interface CallRecord { call: Ref; callee: string; receiver?: Ref; args: Ref; pos
 interface AssignmentRecord { name: string; value: Ref; assignment: Ref }
 
 /** The facts of one node that was queried, relative to its start. Assignments in document order. */
-interface Facts { calls: CallRecord[]; assignments: AssignmentRecord[]; directives: Ref[] }
+interface Facts { calls: CallRecord[]; assignments: AssignmentRecord[]; augmented: AssignmentRecord[]; directives: Ref[] }
 
 /** A statement's facts: queried pieces (header, simple statement) and inner statements, in document order. */
 interface StatementRecord {
@@ -61,7 +61,7 @@ export class StatementFacts {
 /** One extraction: reads the previous cache, fills the next one with what the current text uses. */
 class Extraction {
   readonly nextCache = new Map<string, StatementRecord>();
-  readonly facts: PythonFacts = { calls: [], assignments: new Map(), directives: [] };
+  readonly facts: PythonFacts = { calls: [], assignments: new Map(), augmented: new Map(), directives: [] };
   private readonly deadline = new Deadline();
 
   constructor(
@@ -117,7 +117,8 @@ class Extraction {
     // Facts from a cancelled query are incomplete: never use (or cache) them.
     if (this.deadline.expired) throw budgetExceeded('reading this file');
     this.facts.calls.push(...facts.calls);
-    for (const [name, list] of facts.assignments) for (const assignment of list) addAssignment(this.facts, name, assignment);
+    for (const [name, list] of facts.assignments) for (const assignment of list) addAssignment(this.facts.assignments, name, assignment);
+    for (const [name, list] of facts.augmented) for (const assignment of list) addAssignment(this.facts.augmented, name, assignment);
     this.facts.directives.push(...facts.directives);
     return facts;
   }
@@ -137,22 +138,25 @@ function ownCopy(key: string): string {
   return Buffer.from(key, 'utf16le').toString('utf16le');
 }
 
-function addAssignment(facts: PythonFacts, name: string, assignment: AssignmentFact): void {
-  const list = facts.assignments.get(name);
+function addAssignment(byName: Map<string, AssignmentFact[]>, name: string, assignment: AssignmentFact): void {
+  const list = byName.get(name);
   if (list) list.push(assignment);
-  else facts.assignments.set(name, [assignment]);
+  else byName.set(name, [assignment]);
 }
 
 /** Facts of nodes as offsets from `base`. Assignments stay in document order. */
 function relative(facts: PythonFacts, base: number): Facts {
   const ref = (node: Node): Ref => ({ start: node.startIndex - base, end: node.endIndex - base, type: node.type });
-  const assignments = [...facts.assignments.values()].flat().sort((a, b) => a.assignment.startIndex - b.assignment.startIndex);
+  const inOrder = (byName: Map<string, AssignmentFact[]>): AssignmentRecord[] => [...byName.values()].flat()
+    .sort((a, b) => a.assignment.startIndex - b.assignment.startIndex)
+    .map((a) => ({ name: a.name, value: ref(a.value), assignment: ref(a.assignment) }));
   return {
     calls: facts.calls.map((c) => ({
       call: ref(c.call), callee: c.callee, receiver: c.receiver && ref(c.receiver), args: ref(c.args),
       positional: c.positional.map(ref), keywords: [...c.keywords].map(([k, n]) => [k, ref(n)]), spreads: c.spreads.map(ref),
     })),
-    assignments: assignments.map((a) => ({ name: a.name, value: ref(a.value), assignment: ref(a.assignment) })),
+    assignments: inOrder(facts.assignments),
+    augmented: inOrder(facts.augmented),
     directives: facts.directives.map(ref),
   };
 }
@@ -167,16 +171,19 @@ function addLazy(facts: PythonFacts, record: StatementRecord, offset: number, ro
 function addLazyFacts(facts: PythonFacts, record: Facts, offset: number, root: Node): void {
   const node = (ref: Ref) => resolve(root, ref, offset);
   for (const call of record.calls) facts.calls.push(new LazyCall(call, node));
-  for (const a of record.assignments) {
-    let value: Node | undefined;
-    let assignment: Node | undefined;
-    addAssignment(facts, a.name, {
-      name: a.name,
-      get value() { return (value ??= node(a.value)); },
-      get assignment() { return (assignment ??= node(a.assignment)); },
-    });
-  }
+  for (const a of record.assignments) addAssignment(facts.assignments, a.name, lazyAssignment(a, node));
+  for (const a of record.augmented) addAssignment(facts.augmented, a.name, lazyAssignment(a, node));
   facts.directives.push(...record.directives.map(node));
+}
+
+function lazyAssignment(a: AssignmentRecord, node: (ref: Ref) => Node): AssignmentFact {
+  let value: Node | undefined;
+  let assignment: Node | undefined;
+  return {
+    name: a.name,
+    get value() { return (value ??= node(a.value)); },
+    get assignment() { return (assignment ??= node(a.assignment)); },
+  };
 }
 
 /** A call fact whose nodes are looked up in the current tree on first read. */
