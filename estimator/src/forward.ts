@@ -311,17 +311,18 @@ export function countForward(input: ForwardSpec): ForwardCount {
   const mask = tape.tensor(batch * seq * (seq + p.prefix), p.resid, false);
   const hasMask = arch.family !== 'gpt2' && spec.attention === 'eager';
 
-  const runLayer = (inp: Tensor, i: number): Tensor => {
+  /** Decoder layer i of the model's family, run by `program` (the forward's, or the scratch one of a recomputation). */
+  const runLayer = (program: Program, inp: Tensor, i: number): Tensor => {
     const name = `layers.${i}`;
-    if (arch.family === 'gpt2') return p.gpt2Layer(inp, name);
-    if (arch.family === 'llama') return p.llamaLayer(inp, name, rot, mask);
-    return p.optLayer(inp, name, mask);
+    if (arch.family === 'gpt2') return program.gpt2Layer(inp, name);
+    if (arch.family === 'llama') return program.llamaLayer(inp, name, rot, mask);
+    return program.optLayer(inp, name, mask);
   };
 
   /** Decoder layer i as the forward runs it; under full checkpointing it saves only its inputs. */
   const step = (inp: Tensor, i: number): Tensor => {
     tape.phase = `layers[${i}]`;
-    if (!layerCheckpoints) return runLayer(inp, i);
+    if (!layerCheckpoints) return runLayer(p, inp, i);
     // CheckpointFunction.forward saves its tensor inputs: the hidden states, plus (once) the causal mask
     // and the int64 cache positions that HF passes to every layer
     tape.save(inp);
@@ -330,7 +331,7 @@ export function countForward(input: ForwardSpec): ForwardCount {
       if (hasMask) tape.save(mask);
     }
     tape.recording = false;
-    runLayer(inp, i);
+    runLayer(p, inp, i);
     tape.recording = true;
     return tape.tensor(inp.numel, inp.dtype, inp.rg);
   };
@@ -364,11 +365,7 @@ export function countForward(input: ForwardSpec): ForwardCount {
   if (spec.grad_checkpointing) {
     const scratch = new Tape(spec.plan.autocast);
     const scratchProgram = new Program(scratch, spec);
-    const scratchIn = scratch.tensor(tokens * h, x.dtype, true);
-    const li = Math.min(1, arch.num_layers - 1);
-    if (arch.family === 'gpt2') scratchProgram.gpt2Layer(scratchIn, `layers.${li}`);
-    else if (arch.family === 'llama') scratchProgram.llamaLayer(scratchIn, `layers.${li}`, rot, mask);
-    else scratchProgram.optLayer(scratchIn, `layers.${li}`, mask);
+    runLayer(scratchProgram, scratch.tensor(tokens * h, x.dtype, true), Math.min(1, arch.num_layers - 1));
     // selective recomputation redoes only the attention core, which casts no weights
     recompute = { bytes: selective ? scratchProgram.coreBytes : scratch.bytes(), cast_bytes: selective ? 0 : scratch.castBytes() };
   }
