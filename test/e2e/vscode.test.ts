@@ -9,21 +9,18 @@
  * TRAINLENS_SKIP_E2E=1 skips it, saying so. Screenshots and logs of a failure: test-results/e2e/.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { installExtension, makeDirs, startCodeServer, type CodeServerDirs, type RunningCodeServer } from './harness/code-server';
-import { ensureTools, ensureVsix, exampleWorkspace, RESULTS_DIR } from './harness/env';
+import { exampleWorkspace } from './harness/env';
+import { startSession, type EditorSession } from './harness/session';
 import { modelIdPositions } from './harness/source';
 import {
   applyQuickFix,
   EDITOR_LINES,
   goTo,
   HOVER,
-  launchBrowser,
   openProblem,
-  openWorkbench,
   PROBLEM_ROWS,
   quickOpen,
   runCommand,
@@ -31,15 +28,7 @@ import {
 } from './harness/workbench';
 
 const GPU = 'V100-32GB';
-const SETTINGS = {
-  'security.workspace.trust.enabled': false,
-  'workbench.startupEditor': 'none',
-  'trainlens.gpu': GPU,
-  'extensions.ignoreRecommendations': true,
-  'workbench.tips.enabled': false,
-  'telemetry.telemetryLevel': 'off',
-  'files.autoSave': 'off',
-};
+const SETTINGS = { 'trainlens.gpu': GPU };
 /** "needs 118.3 GiB per GPU; V100-32GB has 32.0 GiB (...)" */
 const OOM = /needs (\d+(?:\.\d+)?) GiB per GPU; V100-32GB has 32\.0 GiB/;
 const ANALYSIS_MS = 90_000; // first analysis includes the server's start and its grammar loading
@@ -49,78 +38,28 @@ const skip = process.env.TRAINLENS_SKIP_E2E === '1';
 if (skip) console.warn('[e2e] TRAINLENS_SKIP_E2E=1: the real-editor test (test/e2e/vscode.test.ts) is SKIPPED');
 
 describe.skipIf(skip)('TrainLens in a real VS Code (code-server + Chromium)', () => {
-  const started = Date.now();
   const phases: string[] = [];
-  let tmp = '';
-  let dirs: CodeServerDirs | undefined;
-  let server: RunningCodeServer | undefined;
-  let browser: Browser | undefined;
+  let session: EditorSession;
   let page: Page | undefined;
   let workspace = '';
-  let fileName = '';
+  const fileName = exampleWorkspace().file;
   let oomBefore = 0;
 
-  const log = (line: string) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}`);
+  const log = (line: string) => session.log(line);
   const phase = (name: string, since: number) => phases.push(`${name} ${((Date.now() - since) / 1000).toFixed(1)} s`);
-
-  async function saveEvidence(name: string): Promise<void> {
-    fs.mkdirSync(RESULTS_DIR, { recursive: true });
-    const safe = name.replace(/[^\w.-]+/g, '_');
-    if (page) {
-      const file = path.join(RESULTS_DIR, `${safe}.png`);
-      await page.screenshot({ path: file, fullPage: true, timeout: 10_000 }).then(
-        () => log(`screenshot: ${path.relative(process.cwd(), file)}`),
-        (e: Error) => log(`no screenshot: ${e.message}`),
-      );
-    }
-    // code-server's and the extension host's log files
-    if (dirs && fs.existsSync(path.join(dirs.userData, 'logs'))) {
-      fs.cpSync(path.join(dirs.userData, 'logs'), path.join(RESULTS_DIR, `${safe}-logs`), { recursive: true });
-    }
-  }
+  const saveEvidence = (name: string) => session.saveEvidence(name);
 
   beforeAll(async () => {
-    let t = Date.now();
-    try {
-      ensureTools(log);
-      phase('tools', t);
-      t = Date.now();
-      const vsix = ensureVsix(log);
-      phase('vsix', t);
-      t = Date.now();
-      tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'trainlens-e2e-'));
-      const example = exampleWorkspace();
-      workspace = path.join(tmp, 'workspace');
-      fs.cpSync(example.dir, workspace, { recursive: true });
-      fileName = example.file;
-      log(`workspace: copy of ${path.relative(process.cwd(), example.dir)}; file ${fileName}`);
-      dirs = makeDirs(tmp, SETTINGS);
-      installExtension(dirs, vsix);
-      phase('install-extension', t);
-      t = Date.now();
-      fs.mkdirSync(RESULTS_DIR, { recursive: true });
-      server = await startCodeServer(dirs, workspace, path.join(RESULTS_DIR, 'code-server.log'));
-      log(`code-server at ${server.url}`);
-      browser = await launchBrowser();
-      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      const consoleLog = fs.createWriteStream(path.join(RESULTS_DIR, 'browser-console.log'));
-      page.on('console', (m) => consoleLog.write(`[${m.type()}] ${m.text()}\n`));
-      await openWorkbench(page, server.url, workspace);
-      await quickOpen(page, fileName);
-      phase('workbench+open-file', t);
-    } catch (e) {
-      await saveEvidence('beforeAll');
-      throw e;
-    }
+    const t = Date.now();
+    session = await startSession('editor', SETTINGS);
+    ({ page, workspace } = session);
+    await quickOpen(session.page, fileName);
+    phase('start+open-file', t);
   }, 20 * 60_000);
 
   afterAll(async () => {
-    const t = Date.now();
-    await browser?.close().catch((e: Error) => log(`browser.close: ${e.message}`));
-    await server?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-    phase('cleanup', t);
-    log(`real-editor test took ${((Date.now() - started) / 1000).toFixed(1)} s (${phases.join(', ')})`);
+    await session?.stop();
+    log(`real-editor test phases: ${phases.join(', ')}`);
   }, 60_000);
 
   it('(a) shows the OOM diagnostic in the Problems panel and as a squiggle', async () => {

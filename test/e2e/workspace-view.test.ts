@@ -9,22 +9,15 @@
  * goes to test-results/e2e/workspace-view-*.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { installExtension, makeDirs, startCodeServer, type CodeServerDirs, type RunningCodeServer } from './harness/code-server';
-import { ensureTools, ensureVsix, REPO_ROOT, RESULTS_DIR } from './harness/env';
-import { allText, HOVER, launchBrowser, openWorkbench, waitForText } from './harness/workbench';
+import type { CodeServerDirs } from './harness/code-server';
+import { REPO_ROOT } from './harness/env';
+import { startSession, type EditorSession } from './harness/session';
+import { allText, HOVER, waitForText } from './harness/workbench';
 
-const SETTINGS = {
-  'security.workspace.trust.enabled': false,
-  'workbench.startupEditor': 'none',
-  'trainlens.gpu': 'V100-32GB',
-  'extensions.ignoreRecommendations': true,
-  'workbench.tips.enabled': false,
-  'telemetry.telemetryLevel': 'off',
-};
+const SETTINGS = { 'trainlens.gpu': 'V100-32GB' };
 /** Rows of the side bar's trees; the view's rows are those with "fit · memory · GPUs" descriptions. */
 const SIDEBAR_ROWS = '.part.sidebar .monaco-list-row';
 const VIEW_ROW = /(OOM|tight|fits|unknown) · /;
@@ -33,45 +26,19 @@ const ANALYSIS_MS = 90_000;
 const skip = process.env.TRAINLENS_SKIP_E2E === '1';
 
 describe.skipIf(skip)('the TrainLens workspace view in a real VS Code (code-server + Chromium)', () => {
-  let tmp = '';
-  let dirs: CodeServerDirs | undefined;
-  let server: RunningCodeServer | undefined;
-  let browser: Browser | undefined;
+  let session: EditorSession;
   let page: Page | undefined;
-  const log = (line: string) => console.log(`[e2e view] ${line}`);
-
-  async function saveEvidence(name: string): Promise<void> {
-    fs.mkdirSync(RESULTS_DIR, { recursive: true });
-    await page?.screenshot({ path: path.join(RESULTS_DIR, `workspace-view-${name}.png`), fullPage: true, timeout: 10_000 }).catch(() => undefined);
-    if (dirs && fs.existsSync(path.join(dirs.userData, 'logs'))) {
-      fs.cpSync(path.join(dirs.userData, 'logs'), path.join(RESULTS_DIR, `workspace-view-${name}-logs`), { recursive: true });
-    }
-  }
+  let dirs: CodeServerDirs | undefined;
+  const log = (line: string) => session.log(line);
+  const saveEvidence = (name: string) => session.saveEvidence(name);
 
   beforeAll(async () => {
-    try {
-      ensureTools(log);
-      const vsix = ensureVsix(log);
-      tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'trainlens-e2e-view-'));
-      const workspace = path.join(tmp, 'workspace');
-      fs.cpSync(path.join(REPO_ROOT, 'examples'), workspace, { recursive: true });
-      dirs = makeDirs(tmp, SETTINGS);
-      installExtension(dirs, vsix);
-      fs.mkdirSync(RESULTS_DIR, { recursive: true });
-      server = await startCodeServer(dirs, workspace, path.join(RESULTS_DIR, 'workspace-view-code-server.log'));
-      browser = await launchBrowser();
-      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      await openWorkbench(page, server.url, workspace);
-    } catch (e) {
-      await saveEvidence('beforeAll');
-      throw e;
-    }
+    session = await startSession('workspace-view', SETTINGS);
+    ({ page, dirs } = session);
   }, 20 * 60_000);
 
   afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    await session?.stop();
   }, 60_000);
 
   it('lists every example script worst first, with its fit, memory and the GPUs it was judged against', async () => {
