@@ -48,11 +48,12 @@ export class Evaluator {
     return this.params.dataclassField(name, 0);
   }
 
-  /** The script's command-line value for a destination, typed by `type` (argparse `type=`). */
-  commandLine(dest: string, node: Node, type?: string): Evaluated | undefined {
+  /** The script's command-line value for a destination, typed by `type` (argparse `type=`) or read by the parser's own rules (fire). */
+  commandLine(dest: string, node: Node, type?: string | ((raw: string | true) => PyValue)): Evaluated | undefined {
     const arg = this.args.get(dest);
     if (!arg) return undefined;
-    return { ok: true, value: parseScalar(arg.raw, type), node, via: [`--${dest} ${arg.raw === true ? '' : arg.raw} on the command line (${arg.label})`.replace('  ', ' ')], ...(arg.origin ? { origin: arg.origin } : {}) };
+    const value = typeof type === 'function' ? type(arg.raw) : parseScalar(arg.raw, type);
+    return { ok: true, value, node, via: [`--${dest} ${arg.raw === true ? '' : arg.raw} on the command line (${arg.label})`.replace('  ', ' ')], ...(arg.origin ? { origin: arg.origin } : {}) };
   }
 
   evaluate(node: Node, depth = 0): Evaluated {

@@ -8,6 +8,7 @@ import type { Node } from 'web-tree-sitter';
 import { callsNamed, type PythonFacts } from './facts';
 import type { Evaluated, Evaluator } from './evaluate';
 import { readEnvironment } from './environment';
+import { argKey, parseFireValue } from './script-args';
 
 /** Calls that read an environment variable: `os.environ.get("K", d)`, `os.getenv("K", d)` (and `from os import ...` spellings). */
 const ENV_READS = new Set(['os.environ.get', 'os.getenv', 'environ.get', 'getenv']);
@@ -28,8 +29,9 @@ export class ParameterSources {
       const fnName = fn.childForFieldName('name')?.text ?? '?';
       for (const [index, p] of (fn.childForFieldName('parameters')?.namedChildren ?? []).entries()) {
         if (!p || parameterName(p) !== node.text) continue;
-        if (this.isCommandLineEntry(fn, fnName)) {
-          const cli = this.ev.commandLine(node.text, p);
+        const entry = this.commandLineEntry(fn, fnName);
+        if (entry) {
+          const cli = this.ev.commandLine(node.text, p, entry === 'fire' ? parseFireValue : undefined);
           if (cli) return cli;
         }
         const value = p.childForFieldName('value');
@@ -74,9 +76,9 @@ export class ParameterSources {
   }
 
   /** `fire.Fire(fn)` / `Fire(fn)`, or a click command: the command line sets the parameters. */
-  private isCommandLineEntry(fn: Node, fnName: string): boolean {
-    if (callsNamed(this.facts, 'Fire').some((c) => c.positional[0]?.text === fnName)) return true;
-    return decorators(fn).some((d) => /click\.(command|option)|^(command|option)\(/.test(d.text.replace(/^@/, '')));
+  private commandLineEntry(fn: Node, fnName: string): 'fire' | 'click' | undefined {
+    if (callsNamed(this.facts, 'Fire').some((c) => c.positional[0]?.text === fnName)) return 'fire';
+    return decorators(fn).some((d) => /click\.(command|option)|^(command|option)\(/.test(d.text.replace(/^@/, ''))) ? 'click' : undefined;
   }
 
   /**
@@ -94,13 +96,21 @@ export class ParameterSources {
     return prefixed(this.ev.evaluate(item, depth + 1), `\`${node.text}\` = ${item.text} passed by ${where}`);
   }
 
-  /** `@click.option("--batch-size", default=8)` on the function. */
+  /**
+   * `@click.option("--batch-size", default=8)` on the function. A boolean switch declares its off
+   * name after a slash (`"--grad-ckpt/--no-grad-ckpt"`, click's on/off flags): that name on the
+   * command line sets False.
+   */
   private clickOption(fn: Node, name: string, depth: number): Evaluated | undefined {
     for (const d of decorators(fn)) {
       const call = d.namedChildren.find((c) => c?.type === 'call');
       const args = call?.childForFieldName('arguments')?.namedChildren.filter((c): c is Node => !!c) ?? [];
-      const flags = args.filter((a) => a.type === 'string').map((a) => a.text.replace(/^['"]|['"]$/g, '').replace(/^-+/, '').replace(/-/g, '_'));
-      if (!flags.includes(name)) continue;
+      const declared = args.filter((a) => a.type === 'string').map((a) => a.text.replace(/^['"]|['"]$/g, '').split('/').map(argKey));
+      if (!declared.some(([on]) => on === name)) continue;
+      for (const off of declared.map(([, o]) => o).filter((o): o is string => !!o)) {
+        const cli = this.ev.commandLine(off, d);
+        if (cli?.ok) return { ...cli, value: false };
+      }
       const def = args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'default')?.childForFieldName('value');
       if (!def) return { ok: false, reason: `click option --${name} has no default`, node: d };
       return prefixed(this.ev.evaluate(def, depth + 1), `default of click option --${name}`);
