@@ -23,7 +23,7 @@ import { applyDirectives } from './directives';
 import { deepSpeedSummaryMarkdown } from '../deepspeed/summary';
 import { buildYamlJob, isTrainerYaml } from './yaml-job';
 import { unreadableTuneConfigs } from './torchtune-launch';
-import { bestPlan, buildFixes, writablePlans, type WrittenPlan } from '../fixes/build';
+import { bestPlan, buildFixes, singleChangeWriter, writablePlans, type WrittenPlan } from '../fixes/build';
 import { jsonReader, type WriterContext } from '../fixes/context';
 import { scriptFindings } from './findings';
 import { buildScriptJob, type ScriptJob } from './script-job';
@@ -137,8 +137,9 @@ function isPython(uri: string): boolean {
 function finish(doc: { uri: string; text: string }, script: ScriptJob, gpu: Gpu, extraFindings: Finding[], writer: WriterContext): Analysis {
   script.values.gpu ??= { value: gpu.id, status: 'known', reason: 'from settings' };
   const estimate = script.job ? cachedEstimate(script.job, gpu) : null;
-  const fixes = script.job && estimate ? buildFixes(writer, gpu, estimate) : [];
-  const best = script.job && estimate && !estimate.fits ? bestPlan(writer, gpu, estimate) : undefined;
+  const write = singleChangeWriter(writer);
+  const fixes = script.job && estimate ? buildFixes(writer, gpu, estimate, write) : [];
+  const best = script.job && estimate && !estimate.fits ? bestPlan(writer, gpu, estimate, write) : undefined;
   return {
     file: doc.uri,
     job: script.job,

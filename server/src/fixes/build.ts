@@ -40,11 +40,28 @@ export function changeIntents(change: JobChange, job: TrainingJob, ctx: WriterCo
   }
 }
 
+/** changeIntents of one script, as the fixes and the planner's filter ask for them: each single change applied to the script's job. */
+export type ChangeWriter = (change: JobChange, job: TrainingJob) => EditIntent[] | undefined;
+
+/**
+ * A ChangeWriter that works each change out once: the quick fixes and the planner's filter of writable changes ask
+ * for the same single changes on every analysis of a job that does not fit. Only for single changes of the script's
+ * job (a plan's changes are written as they stand in the job after the whole plan).
+ */
+export function singleChangeWriter(ctx: WriterContext): ChangeWriter {
+  const written = new Map<string, EditIntent[] | undefined>();
+  return (change, job) => {
+    const key = `${change.id}:${change.label}`;
+    if (!written.has(key)) written.set(key, changeIntents(change, job, ctx));
+    return written.get(key);
+  };
+}
+
 /** All changes of a plan as one edit; undefined when one of them cannot be written or two collide. */
-export function planEdit(changes: JobChange[], job: TrainingJob, ctx: WriterContext): ComposedEdit | undefined {
+export function planEdit(changes: JobChange[], job: TrainingJob, ctx: WriterContext, write: ChangeWriter = (c, j) => changeIntents(c, j, ctx)): ComposedEdit | undefined {
   const intents: EditIntent[] = [];
   for (const change of changes) {
-    const written = changeIntents(change, job, ctx);
+    const written = write(change, job);
     if (!written) return undefined;
     intents.push(...written);
   }
@@ -65,10 +82,10 @@ export function effectText(before: Estimate, after: Estimate): string {
  * Quick fixes: the single changes, largest saving first; a change without an edit is kept (hovers list it) with no
  * edits, titled as a hint where the title can say what to write (checkpointing in a custom module).
  */
-export function buildFixes(ctx: WriterContext, gpu: Gpu, before: Estimate): Fix[] {
+export function buildFixes(ctx: WriterContext, gpu: Gpu, before: Estimate, write = singleChangeWriter(ctx)): Fix[] {
   const job = ctx.script.job!;
   return cachedFitFixes(job, gpu).map((candidate) => {
-    const edit = planEdit([candidate.change], candidate.job, ctx);
+    const edit = planEdit([candidate.change], candidate.job, ctx, write);
     const after = candidate.estimate;
     const hint = !edit && candidate.id === 'enable-gradient-checkpointing' ? py.checkpointingHint(ctx) : undefined;
     return {
@@ -104,15 +121,9 @@ export function planSummary(p: WrittenPlan) {
 }
 
 /** The planner over the changes TrainLens can write for this script, each plan with its edit. */
-export function writablePlans(ctx: WriterContext, gpu: Gpu, options: PlanOptions = {}): { plans: WrittenPlan[]; estimates: number } {
+export function writablePlans(ctx: WriterContext, gpu: Gpu, options: PlanOptions = {}, write = singleChangeWriter(ctx)): { plans: WrittenPlan[]; estimates: number } {
   const job = ctx.script.job!;
-  const writable = new Map<string, boolean>();
-  const allowed = (c: JobChange) => {
-    const key = `${c.id}:${c.label}`;
-    if (!writable.has(key)) writable.set(key, changeIntents(c, c.apply(job), ctx) !== undefined);
-    return writable.get(key)!;
-  };
-  const result = planFits(job, gpu, { ...options, allowed });
+  const result = planFits(job, gpu, { ...options, allowed: (c) => write(c, c.apply(job)) !== undefined });
   const plans = result.plans.flatMap((plan) => {
     const edit = planEdit(plan.changes, plan.job, ctx);
     return edit ? [{ ...plan, edit }] : [];
@@ -124,8 +135,8 @@ export function writablePlans(ctx: WriterContext, gpu: Gpu, options: PlanOptions
  * For a job that does not fit: the planner's best plan TrainLens can write (one plan searched; the planner caches
  * per job, so an unchanged job costs a lookup).
  */
-export function bestPlan(ctx: WriterContext, gpu: Gpu, before: Estimate): PlanLine | undefined {
-  const [best] = writablePlans(ctx, gpu, { limit: 1 }).plans;
+export function bestPlan(ctx: WriterContext, gpu: Gpu, before: Estimate, write = singleChangeWriter(ctx)): PlanLine | undefined {
+  const [best] = writablePlans(ctx, gpu, { limit: 1 }, write).plans;
   if (!best?.estimate.fits) return undefined;
   return { title: best.title, per_gpu_total_bytes: best.estimate.per_gpu.total, step_time_s: best.step_time_s, effect: effectText(before, best.estimate) };
 }

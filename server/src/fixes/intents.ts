@@ -4,9 +4,9 @@
  * the same statement; composing intents (instead of concatenating text edits) gives one edit per place, so
  * `TrainingArguments(...)` gains all its new keywords in its own layout and the result stays valid Python.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node, Tree } from 'web-tree-sitter';
 import type { Position, Range, TextEdit } from '../analysis/types';
-import { addKeywords, lineIndent, statementOf } from './python-layout';
+import { addKeywords, indentAt, statementOf } from './python-layout';
 
 export type EditIntent =
   | { kind: 'replace'; uri: string; range: Range; newText: string }
@@ -60,9 +60,17 @@ export function composeIntents(intents: EditIntent[], scriptUri: string, text: s
   return { changes, creates };
 }
 
+/** Some line of `text` is `line` (blanks around it aside); found with indexOf, as this runs on every analysis. */
 function hasLine(text: string, line: string): boolean {
-  return text.split('\n').some((l) => l.trim() === line);
+  for (let at = text.indexOf(line); at !== -1; at = text.indexOf(line, at + 1)) {
+    const start = text.lastIndexOf('\n', at - 1) + 1;
+    const next = text.indexOf('\n', at + line.length);
+    if (BLANK.test(text.slice(start, at)) && BLANK.test(text.slice(at + line.length, next === -1 ? text.length : next))) return true;
+  }
+  return false;
 }
+
+const BLANK = /^\s*$/;
 
 /** Identical edits once; overlapping replacements refused. */
 function dedupe(edits: TextEdit[]): TextEdit[] | undefined {
@@ -84,9 +92,9 @@ function overlaps(a: Range, b: Range): boolean {
 }
 
 function linesAfter(statement: Node, lines: string[], text: string): TextEdit {
-  const indent = lineIndent(text, statement.startPosition.row);
+  const indent = indentAt(text, statement.startIndex);
   const body = lines.map((l) => `${indent}${l}`).join('\n');
-  const isLastLine = statement.endPosition.row + 1 >= text.split('\n').length;
+  const isLastLine = text.indexOf('\n', statement.endIndex) === -1;
   if (isLastLine) {
     const at = { line: statement.endPosition.row, character: statement.endPosition.column };
     return { range: { start: at, end: at }, newText: `\n${body}` };
@@ -97,11 +105,29 @@ function linesAfter(statement: Node, lines: string[], text: string): TextEdit {
 
 /** After the last top-level import (a `from __future__` import stays first), else at the top. */
 function importEdit(root: Node, lines: string[]): TextEdit {
-  const last = root.namedChildren.filter((c): c is Node => !!c && (c.type === 'import_statement' || c.type === 'import_from_statement')).pop();
+  const last = lastImport(root);
   if (!last) {
     const at = { line: 0, character: 0 };
     return { range: { start: at, end: at }, newText: lines.map((l) => `${l}\n`).join('') };
   }
   const at = { line: last.endPosition.row, character: last.endPosition.column };
   return { range: { start: at, end: at }, newText: lines.map((l) => `\n${l}`).join('') };
+}
+
+/** The last top-level import of each tree: several fixes of one analysis add imports. */
+const lastImports = new WeakMap<Tree, Node | null>();
+
+/** The last top-level import statement, found by a cursor over the module's statements (no node made for the others). */
+function lastImport(root: Node): Node | undefined {
+  let last = lastImports.get(root.tree);
+  if (last === undefined) {
+    last = null;
+    const cursor = root.walk();
+    for (let more = cursor.gotoFirstChild(); more; more = cursor.gotoNextSibling()) {
+      if (cursor.nodeType === 'import_statement' || cursor.nodeType === 'import_from_statement') last = cursor.currentNode;
+    }
+    cursor.delete();
+    lastImports.set(root.tree, last);
+  }
+  return last ?? undefined;
 }

@@ -13,13 +13,13 @@ export function addKeywords(args: Node, keywordTexts: string[], text: string): T
   const trailingComma = last.nextSibling?.type === ',' ? last.nextSibling : undefined;
   const multiline = last.startPosition.row > args.startPosition.row;
   if (!multiline) return insert(pos(last.endPosition), keywordTexts.map((k) => `, ${k}`).join(''));
-  const indent = lineIndent(text, last.startPosition.row);
+  const indent = indentAt(text, last.startIndex);
   // a comment at the end of the last item's line stays on that line
   const end = trailingComma ?? last;
   const comment = end.nextSibling?.type === 'comment' && end.nextSibling.startPosition.row === end.endPosition.row ? end.nextSibling : undefined;
   if (trailingComma) return insert(pos((comment ?? trailingComma).endPosition), keywordTexts.map((k) => `\n${indent}${k},`).join(''));
   if (comment) {
-    const gap = (text.split('\n')[last.endPosition.row] ?? '').slice(last.endPosition.column, comment.startPosition.column);
+    const gap = text.slice(last.endIndex, comment.startIndex);
     const range = { start: pos(last.endPosition), end: pos(comment.endPosition) };
     return { range, newText: `,${gap}${comment.text}${keywordTexts.map((k, i) => `${i ? ',' : ''}\n${indent}${k}`).join('')}` };
   }
@@ -40,9 +40,12 @@ export function assignedName(call: Node): string | undefined {
   return target?.type === 'identifier' ? target.text : undefined;
 }
 
-export function lineIndent(text: string, row: number): string {
-  const line = text.split('\n')[row] ?? '';
-  return /^[ \t]*/.exec(line)![0];
+/** The indentation of the line that holds offset `index` (read from the line's start: a fix runs on every analysis, so never split the whole text). */
+export function indentAt(text: string, index: number): string {
+  const start = text.lastIndexOf('\n', index - 1) + 1;
+  let end = start;
+  while (text[end] === ' ' || text[end] === '\t') end++;
+  return text.slice(start, end);
 }
 
 function pos(p: { row: number; column: number }): Position {

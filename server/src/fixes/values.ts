@@ -3,8 +3,8 @@
  * the option on a launcher's command line (`--per_device_train_batch_size 8` in run.sh), or the key in the
  * DeepSpeed config (its JSON file, or its dict literal in the script). Never a second, conflicting setting elsewhere.
  */
-import type { JobField, Range } from '../analysis/types';
-import { insertMember, offsetAt, replaceSpan } from '../deepspeed/edits';
+import type { JobField, Position, Range } from '../analysis/types';
+import { insertMember, replaceSpan } from '../deepspeed/edits';
 import type { JsonNode } from '../deepspeed/json-tree';
 import type { EditIntent } from './intents';
 import type { WriterContext } from './context';
@@ -19,7 +19,26 @@ export function pyLiteral(value: number | boolean | string): string {
 
 /** The text of a range of the script. */
 export function textAt(text: string, range: Range): string {
-  return text.slice(offsetAt(text, range.start), offsetAt(text, range.end));
+  return text.slice(offsetOf(text, range.start), offsetOf(text, range.end));
+}
+
+/**
+ * Where each line of the last text read starts: the writers of one analysis read several ranges of the same
+ * script, and counting lines from the top for each (deepspeed/edits.ts offsetAt) was a tenth of an edit's analysis.
+ */
+let lines: { text: string; starts: number[] } | undefined;
+
+/** offsetAt (deepspeed/edits.ts) through the line index: a character past the line's end is clamped to it. */
+function offsetOf(text: string, position: Position): number {
+  if (lines?.text !== text) {
+    const starts = [0];
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    lines = { text, starts };
+  }
+  const start = lines.starts[position.line];
+  if (start === undefined) return text.length;
+  const next = lines.starts[position.line + 1];
+  return Math.min(start + position.character, next === undefined ? text.length : next - 1);
 }
 
 const LITERAL = /^(\d+|True|False|"[^"\\]*"|'[^'\\]*')$/;
