@@ -4,7 +4,7 @@
  * settings written where the model is loaded: dtype and attention implementation.
  */
 import type { Node } from 'web-tree-sitter';
-import { findModel } from '../../../estimator/src/catalog';
+import { archProblem, findModel } from '../../../estimator/src/catalog';
 import type { ModelArch } from '../../../estimator/src/types';
 import { callsNamed, type CallFact, type PythonFacts } from '../python/facts';
 import { clip, isDtype, type Evaluator } from '../python/evaluate';
@@ -28,7 +28,7 @@ export interface ModelSource {
 }
 
 /** dtype given as a string (vLLM `LLM(dtype="bfloat16")`, `torch_dtype="float16"`). */
-const DTYPE_STRINGS: Record<string, string> = { bfloat16: 'bfloat16', float16: 'float16', half: 'float16', float32: 'float32', float: 'float32' };
+export const DTYPE_STRINGS: Record<string, string> = { bfloat16: 'bfloat16', float16: 'float16', half: 'float16', float32: 'float32', float: 'float32' };
 
 const MODEL_RECEIVER = /(Model|ForCausalLM|LMHeadModel)/;
 /** Calls that take the model id as `model=`: vLLM `LLM`, transformers `pipeline`, TRL trainers (`SFTTrainer(model="id")`). */
@@ -87,6 +87,8 @@ function fromConfig(call: CallFact, facts: PythonFacts, evaluator: Evaluator, fi
     }
   }
   cls.derive(arch, given as Set<never>);
+  const problem = archProblem(arch);
+  if (problem) return { call, anchor: configCall.call, info: unknownValue(`${configCall.callee}: ${problem}`, file, configCall.call) };
   const summary = `${configCall.callee}(hidden ${arch.hidden_size}, ${arch.num_layers} layers, vocab ${arch.vocab_size})`;
   const info: ValueInfo = { value: summary, status: 'known', source: known(file, null, { ok: true, value: null, node: configCall.call, via: [] }).source };
   return { call, anchor: configCall.call, arch, info, attention: keyword(evaluator, configCall, 'attn_implementation') };

@@ -24,6 +24,7 @@ import { rangeOf, unknownValue } from './values';
 import { readStatedValue, type DirectiveResult } from './directives';
 import type { FoundLaunch } from '../launch/discover';
 import { applyLaunch } from './job/launch';
+import { applyLoadKwargs } from './job/load-kwargs';
 
 export type { JobSites } from './job/context';
 
@@ -48,6 +49,7 @@ export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, 
   const { files, launch, directives } = context;
   const ctx = new JobContext(facts, ev, file, files);
   const model = findModelSource(facts, ev, file, files);
+  applyLoadKwargs(ctx, model);
   ctx.sites.model = model;
   if (ctx.trainingArgs) ctx.anchors.push({ kind: 'training-args', range: rangeOf(ctx.trainingArgs.call.childForFieldName('function') ?? ctx.trainingArgs.call) });
   if (model) {
