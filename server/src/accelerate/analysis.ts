@@ -18,6 +18,7 @@ import type { JsonValue } from '../deepspeed/interpret';
 import { memberOf, plainValue, type JsonDocument, type JsonNode } from '../deepspeed/json-tree';
 import { ConfigLinks } from '../deepspeed/links';
 import { ScriptCache } from '../deepspeed/script-cache';
+import { TreeCache } from '../parsing/trees';
 import { stageTable, withZero, type OffloadVariant } from '../deepspeed/stages';
 import type { Languages } from '../parsing/languages';
 import { gib } from '../render/units';
@@ -41,6 +42,8 @@ export class AccelerateAnalyzer {
   private readonly python = new Parser();
   private readonly links: ConfigLinks;
   private readonly scripts = new ScriptCache();
+  /** The tree of each open config, re-parsed incrementally after an edit (parsing/trees.ts), as DeepSpeed configs are. */
+  private readonly trees = new TreeCache(this.yaml);
 
   constructor(languages: Languages) {
     this.yaml.setLanguage(languages.yaml);
@@ -50,7 +53,7 @@ export class AccelerateAnalyzer {
   }
 
   analyze(doc: { uri: string; text: string }, ctx: ConfigContext): Analysis {
-    const parsed = this.read(doc.text);
+    const parsed = readYamlTree(this.trees.parse(doc.uri, doc.text).tree);
     const root = parsed.root?.kind === 'object' ? parsed.root : undefined;
     const out: AccelerateFindings = accelerateFindings(parsed, doc.text);
     const dsFile = linkedDeepSpeed(root, doc.uri, ctx.files, this.json, out);
@@ -89,20 +92,16 @@ export class AccelerateAnalyzer {
     };
   }
 
+  /** Frees the tree of a closed document. */
+  close(uri: string): void {
+    this.trees.close(uri);
+  }
+
   dispose(): void {
+    this.trees.dispose();
     this.yaml.delete();
     this.json.delete();
     this.python.delete();
-  }
-
-  private read(text: string): JsonDocument {
-    const tree = this.yaml.parse(text);
-    if (!tree) return { root: undefined, comments: [], syntaxErrors: [], truncated: false };
-    try {
-      return readYamlTree(tree);
-    } finally {
-      tree.delete();
-    }
   }
 
   /** Scripts launched with this file (`accelerate launch --config_file <this> train.py`), analysed as launched, with their launch lines. */

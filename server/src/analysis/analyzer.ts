@@ -100,7 +100,7 @@ export async function createAnalyzer(assets: Partial<Assets> = {}): Promise<Anal
       const analysis = finish(doc, read.writer.script, read.gpu, read.findings, read.writer);
       return { analysis, ...(analysis.job ? writablePlans(read.writer, read.gpu, options) : { plans: [], estimates: 0 }) };
     },
-    close: (uri) => (trees.close(uri), deepspeed.close(uri)),
+    close: (uri) => (trees.close(uri), deepspeed.close(uri), accelerate.close(uri)),
     dispose() {
       trees.dispose();
       modules.dispose();
