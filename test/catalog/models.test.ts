@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MODELS, findModel } from '../../estimator/src/catalog';
+import { archProblem, MODELS, findModel } from '../../estimator/src/catalog';
 import type { ModelArch } from '../../estimator/src/types';
 
 const NUMERIC: (keyof ModelArch)[] = [
@@ -15,6 +15,15 @@ const NUMERIC: (keyof ModelArch)[] = [
 const lastSegment = (s: string) => s.toLowerCase().split('/').pop() ?? s;
 
 describe('model catalog', () => {
+  it('every entry passes the checks applied to architectures read from user files', () => {
+    for (const m of MODELS) expect(archProblem(m), m.id).toBeUndefined();
+    const llama = findModel('meta-llama/Llama-2-7b-hf')!;
+    expect(archProblem({ ...llama, num_layers: 0 })).toBe('num_layers 0: must be whole numbers above 0');
+    expect(archProblem({ ...llama, hidden_size: 4096.5 })).toContain('hidden_size 4096.5');
+    expect(archProblem({ ...llama, num_kv_heads: 5 })).toBe('num_heads 32 is not a multiple of num_kv_heads 5');
+    expect(archProblem({ ...llama, num_experts: 8, experts_per_token: 9 })).toMatch(/need 1 ≤ per token ≤ experts/);
+  });
+
   it('has entries for every family', () => {
     expect(MODELS.length).toBeGreaterThan(0);
     for (const family of ['gpt2', 'llama', 'opt'] as const) {

@@ -82,6 +82,20 @@ args = TrainingArguments(per_device_train_batch_size=2)
     expect(a.job!.attention).toBe('eager');
   });
 
+  it('gives no estimate for a literal config it cannot count (zero layers, heads that do not divide the width), saying why', () => {
+    const zero = analyze(`from transformers import LlamaConfig, AutoModelForCausalLM, TrainingArguments
+cfg = LlamaConfig(hidden_size=512, intermediate_size=1408, num_hidden_layers=0, num_attention_heads=16, vocab_size=32000)
+model = AutoModelForCausalLM.from_config(cfg)
+args = TrainingArguments(per_device_train_batch_size=2)
+`);
+    expect(zero.estimate).toBeNull();
+    expect(zero.findings.find((f) => f.code === 'TL003')!.message).toContain('LlamaConfig: num_layers 0: must be whole numbers above 0');
+    const heads = analyze(`from transformers import LlamaConfig, AutoModelForCausalLM
+model = AutoModelForCausalLM.from_config(LlamaConfig(hidden_size=500, num_attention_heads=16))
+`);
+    expect(heads.values.model!.reason).toContain('hidden_size 500 is not a multiple of num_heads 16');
+  });
+
   it('gives no estimate, with a message on the model id, for a model it does not know', () => {
     const a = analyze(`from transformers import AutoModelForCausalLM\nmodel = AutoModelForCausalLM.from_pretrained("acme/secret-model-9b")\n`);
     expect(a.job).toBeNull();

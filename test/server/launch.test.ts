@@ -209,6 +209,14 @@ describe('models outside the catalog', () => {
     expect(a.values.model!.reason).toContain('checkpoints/my-llama/config.json');
   });
 
+  it('a config.json whose sizes cannot be counted gives no estimate and says which', () => {
+    const broken = JSON.stringify({ ...JSON.parse(config), num_hidden_layers: 0 });
+    const root = workspace({ 'train.py': script('./checkpoints/my-llama'), 'checkpoints/my-llama/config.json': broken });
+    const a = analyzeIn(root, 'train.py');
+    expect(a.estimate).toBeNull();
+    expect(a.values.model!.reason).toMatch(/checkpoints\/my-llama\/config\.json: num_layers 0: must be whole numbers above 0/);
+  });
+
   it('a hub id in the Hugging Face cache (refs/main snapshot), never the network', () => {
     const root = workspace({ 'train.py': script('acme/tiny-llama') });
     const cache = workspace({ 'models--acme--tiny-llama/refs/main': 'abc123', 'models--acme--tiny-llama/snapshots/abc123/config.json': config });

@@ -6,6 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { archProblem } from '../../../estimator/src/catalog';
 import type { ModelArch } from '../../../estimator/src/types';
 import type { WorkspaceFiles } from '../workspace/files';
 import { CONFIG_CLASSES } from './model-configs';
@@ -45,6 +46,8 @@ function archFromConfig(id: string, text: string, where: string): ConfigLookup {
   }
   cls.derive(arch, given as Set<never>);
   if (config.model_type === 'qwen2') arch.qkv_bias = true;
+  const problem = archProblem(arch);
+  if (problem) return { ok: false, reason: `${where}: ${problem}` };
   return { ok: true, arch, where };
 }
 

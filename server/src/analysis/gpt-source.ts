@@ -8,6 +8,7 @@
  * Like GPT-2 it has learned positions, LayerNorm and a GELU MLP, so the gpt2 family's layer applies.
  */
 import type { Node } from 'web-tree-sitter';
+import { archProblem } from '../../../estimator/src/catalog';
 import type { ModelArch } from '../../../estimator/src/types';
 import { keyword } from '../python/call-args';
 import { Evaluator } from '../python/evaluate';
@@ -59,6 +60,8 @@ function readConfig(call: CallFact, model: CallFact, module: PythonModule, cls: 
     vocab_size: values.vocab_size!, max_position_embeddings: values.block_size!, tie_word_embeddings: TIED.test(module.text),
     source: `${module.path.split(/[\\/]/).pop()}: ${call.callee} fields, MLP 4·n_embd${TIED.test(module.text) ? ', wte tied to lm_head' : ''} (nanoGPT layout)`,
   };
+  const problem = archProblem(arch);
+  if (problem) return { call: model, anchor: call.call, info: unknownValue(`${call.callee}: ${problem}`, file, call.call) };
   const summary = `${call.callee}(n_embd ${arch.hidden_size}, ${arch.num_layers} layers, ${arch.num_heads} heads, vocab ${arch.vocab_size}, block ${arch.max_position_embeddings})`;
   return { call: model, anchor: call.call, arch, info: { ...known(file, summary, { ok: true, value: summary, node: call.call, via: [] }), reason: arch.source } };
 }
