@@ -2,7 +2,7 @@
  * Facts of a Python file: the calls, assignments and TrainLens directives that tree-sitter queries
  * find, with their nodes (valid while the tree lives). No interpretation happens here.
  */
-import type { Node, Query, QueryOptions, Tree } from 'web-tree-sitter';
+import type { Node, QueryOptions, Tree } from 'web-tree-sitter';
 import type { QueryStore } from '../parsing/queries';
 
 export interface CallFact {
@@ -34,38 +34,40 @@ export function extractPythonFacts(tree: Tree, queries: QueryStore): PythonFacts
   return factsOfQueries(tree.rootNode, queries);
 }
 
-/** The facts inside one node (a whole module, or one statement of it); `options` can carry a time budget. */
+/**
+ * The facts inside one node (a whole module, or one statement of it); `options` can carry a time budget. One query
+ * (facts.scm) finds them all: each match is told apart by its captures, in one walk of the node.
+ */
 export function factsOfQueries(node: Node, queries: QueryStore, options: QueryOptions = {}): PythonFacts {
-  const calls: CallFact[] = [];
-  for (const match of queries.get('python', 'calls').matches(node, options)) {
-    const byName = (n: string) => match.captures.find((c) => c.name === n)?.node;
+  const facts: PythonFacts = { calls: [], assignments: new Map(), augmented: new Map(), directives: [] };
+  for (const { captures } of queries.get('python', 'facts').matches(node, options)) {
+    const byName = (n: string) => captures.find((c) => c.name === n)?.node;
+    const directive = byName('directive');
+    if (directive) {
+      facts.directives.push(directive);
+      continue;
+    }
     const call = byName('call');
-    const callee = byName('callee');
-    const args = byName('args');
-    if (!call || !callee || !args) continue;
-    calls.push({ call, callee: callee.text, receiver: byName('receiver') ?? undefined, args, ...splitArguments(args) });
+    if (call) {
+      const callee = byName('callee');
+      const args = byName('args');
+      if (callee && args) facts.calls.push({ call, callee: callee.text, receiver: byName('receiver') ?? undefined, args, ...splitArguments(args) });
+      continue;
+    }
+    const augmented = byName('augmented');
+    const assignment = augmented ?? byName('assignment');
+    const name = byName('name');
+    const value = byName('value');
+    if (assignment && name && value) addByName(augmented ? facts.augmented : facts.assignments, { name: name.text, value, assignment });
   }
-
-  const assignments = assignmentsOf(queries.get('python', 'assignments'), node, options);
-  const augmented = assignmentsOf(queries.get('python', 'augmented'), node, options);
-  const directives = queries.get('python', 'directives').captures(node, options).map((c) => c.node);
-  return { calls, assignments, augmented, directives };
+  return facts;
 }
 
-/** The @name = @value matches of an assignment query, by name, in document order. */
-function assignmentsOf(query: Query, node: Node, options: QueryOptions): Map<string, AssignmentFact[]> {
-  const assignments = new Map<string, AssignmentFact[]>();
-  for (const match of query.matches(node, options)) {
-    const name = match.captures.find((c) => c.name === 'name')?.node;
-    const value = match.captures.find((c) => c.name === 'value')?.node;
-    const assignment = match.captures.find((c) => c.name === 'assignment')?.node;
-    if (!name || !value || !assignment) continue;
-    const list = assignments.get(name.text) ?? [];
-    list.push({ name: name.text, value, assignment });
-    assignments.set(name.text, list);
-  }
-  for (const list of assignments.values()) list.sort((a, b) => a.assignment.startIndex - b.assignment.startIndex);
-  return assignments;
+/** Matches come in document order (of their first node), so each list stays in document order. */
+function addByName(byName: Map<string, AssignmentFact[]>, fact: AssignmentFact): void {
+  const list = byName.get(fact.name);
+  if (list) list.push(fact);
+  else byName.set(fact.name, [fact]);
 }
 
 function splitArguments(args: Node): Pick<CallFact, 'positional' | 'keywords' | 'spreads'> {

@@ -104,7 +104,8 @@ class Extraction {
       } else if (COMPOUND.has(child.type)) {
         const innerRecord = this.statement(child);
         if (innerRecord) record.parts.push({ offset, inner: innerRecord });
-      } else {
+      } else if (child.isNamed) {
+        // (a keyword or punctuation token holds no facts: not worth a query)
         record.parts.push({ offset, facts: relative(this.fresh(child), child.startIndex) });
       }
     }
