@@ -68,10 +68,14 @@ export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, 
   const grad_accum = gradAccum(ctx, ds.found);
   const seq_len = seqLen(ctx, arch?.max_position_embeddings);
   const prec = precision(ctx, model, ds.found, !!quant);
+  // Read with or without a known model: hovers and the CLI show them while the model is unknown.
+  const optim = optimizer(ctx, ds.found);
+  const checkpointing = gradCheckpointing(ctx);
+  const attn = attention(ctx, model);
+  const peftConfig = peft(ctx, arch?.family);
   const job: TrainingJob | null = arch ? {
     model: arch, micro_batch, grad_accum, seq_len, precision: prec.precision, amp_style: prec.amp_style,
-    optimizer: optimizer(ctx, ds.found), grad_checkpointing: gradCheckpointing(ctx), attention: attention(ctx, model),
-    peft: peft(ctx, arch.family), gpus: settings.gpus,
+    optimizer: optim, grad_checkpointing: checkpointing, attention: attn, peft: peftConfig, gpus: settings.gpus,
   } : null;
   if (job) {
     const scaler = gradScaler(ctx, prec);
