@@ -172,19 +172,22 @@ function addLazy(facts: PythonFacts, record: StatementRecord, offset: number, ro
 function addLazyFacts(facts: PythonFacts, record: Facts, offset: number, root: Node): void {
   const node = (ref: Ref) => resolve(root, ref, offset);
   for (const call of record.calls) facts.calls.push(new LazyCall(call, node));
-  for (const a of record.assignments) addAssignment(facts.assignments, a.name, lazyAssignment(a, node));
-  for (const a of record.augmented) addAssignment(facts.augmented, a.name, lazyAssignment(a, node));
+  for (const a of record.assignments) addAssignment(facts.assignments, a.name, new LazyAssignment(a, node));
+  for (const a of record.augmented) addAssignment(facts.augmented, a.name, new LazyAssignment(a, node));
   facts.directives.push(...record.directives.map(node));
 }
 
-function lazyAssignment(a: AssignmentRecord, node: (ref: Ref) => Node): AssignmentFact {
-  let value: Node | undefined;
-  let assignment: Node | undefined;
-  return {
-    name: a.name,
-    get value() { return (value ??= node(a.value)); },
-    get assignment() { return (assignment ??= node(a.assignment)); },
-  };
+/** An assignment fact whose nodes are looked up in the current tree on first read (a class: its getters are shared, not made per fact). */
+class LazyAssignment implements AssignmentFact {
+  readonly name: string;
+  private nodes: { value?: Node; assignment?: Node } = {};
+
+  constructor(private readonly record: AssignmentRecord, private readonly node: (ref: Ref) => Node) {
+    this.name = record.name;
+  }
+
+  get value(): Node { return (this.nodes.value ??= this.node(this.record.value)); }
+  get assignment(): Node { return (this.nodes.assignment ??= this.node(this.record.assignment)); }
 }
 
 /** A call fact whose nodes are looked up in the current tree on first read. */
