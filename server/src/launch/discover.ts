@@ -3,6 +3,7 @@
  * `# trainlens: launcher=path` comment), else the shell scripts in the workspace that run it
  * (the first, by path; the others are listed so the user can pick).
  */
+import { lstatSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { WorkspaceFiles } from '../workspace/files';
@@ -35,13 +36,56 @@ export function findLaunch(scriptUri: string, files: WorkspaceFiles | undefined,
     const read = files.read(launcherRef, scriptUri);
     if (read.ok) found.push(...launchesIn(read.path, read.text, scriptPath, files.roots));
   }
+  const name = basename(scriptPath);
   for (const shell of shells.sort()) {
+    const stamped = stamp(shell); // before the read: a change after it gives the file a new stamp
+    if (stamped && knownNotToName(shell, stamped, name)) continue;
     const read = files.read(shell, scriptUri);
-    if (read.ok) found.push(...launchesIn(read.path, read.text, scriptPath, files.roots));
+    if (!read.ok) continue;
+    // most shell scripts of a workspace never name this one: not worth splitting into lines
+    if (!read.text.includes(name)) {
+      if (stamped) rememberNotNaming(shell, stamped, name);
+      continue;
+    }
+    found.push(...launchesIn(read.path, read.text, scriptPath, files.roots));
     if (found.length >= 8) break;
   }
   if (!found.length) return undefined;
   return { ...found[0], alternatives: found.slice(1).map((f) => f.label) };
+}
+
+/**
+ * Shell scripts found not to name a script, by path, while they keep their size and modification time: every
+ * analysis of a script looks for its launchers, and a workspace can hold hundreds of shell scripts that name
+ * other scripts; an lstat is a fraction of a read (a file replaced, or turned into a symlink, is read again).
+ */
+const notNaming = new Map<string, Stamp & { names: Set<string> }>();
+const NOT_NAMING_CAPACITY = 2000;
+
+interface Stamp { size: number; mtimeMs: number }
+
+function stamp(path: string): Stamp | undefined {
+  try {
+    const { size, mtimeMs } = lstatSync(path);
+    return { size, mtimeMs };
+  } catch {
+    return undefined;
+  }
+}
+
+function knownNotToName(shell: string, now: Stamp, name: string): boolean {
+  const known = notNaming.get(shell);
+  return !!known?.names.has(name) && known.size === now.size && known.mtimeMs === now.mtimeMs;
+}
+
+function rememberNotNaming(shell: string, now: Stamp, name: string): void {
+  const known = notNaming.get(shell);
+  if (known && known.size === now.size && known.mtimeMs === now.mtimeMs) {
+    known.names.add(name);
+    return;
+  }
+  if (!known && notNaming.size >= NOT_NAMING_CAPACITY) notNaming.delete(notNaming.keys().next().value!);
+  notNaming.set(shell, { ...now, names: new Set([name]) });
 }
 
 function launchesIn(shellPath: string, text: string, scriptPath: string, roots: string[]): FoundLaunch[] {
