@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: finding the launch line of a script (launch/discover.ts findLaunch, run by every analysis of a
- * script) in a workspace of 300 shell scripts of 60 lines, two of which launch it: with the workspace listing
- * cached (every edit within a few seconds of the last) and listed afresh (the first analysis, or after a pause).
+ * script) in a workspace of 5,000 Python modules and 300 shell scripts of 60 lines, two of which launch it: with
+ * the workspace listing cached (every edit within a few seconds of the last) and listed afresh (the first
+ * analysis, or after a pause).
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,11 +20,15 @@ for (let p = 0; p < 30; p++) {
 }
 writeFileSync(join(root, 'exp7', 'scripts', 'run_3.sh'), `#!/bin/bash\n${body}\ntorchrun --nproc_per_node 4 train.py --per_device_train_batch_size 8\n`);
 writeFileSync(join(root, 'exp9', 'scripts', 'run_0.sh'), `#!/bin/bash\n${body}\ndeepspeed --num_gpus 8 train.py\n`);
+for (let p = 0; p < 50; p++) {
+  mkdirSync(join(root, `pkg${p}`, 'src'), { recursive: true });
+  for (let f = 0; f < 100; f++) writeFileSync(join(root, `pkg${p}`, 'src', `m${f}.py`), 'x = 1\n');
+}
 const script = pathToFileURL(join(root, 'train.py')).href;
 writeFileSync(join(root, 'train.py'), 'print("train")\n');
 
 const cached = createWorkspaceFiles([root]);
-describe('launch discovery (300 shell scripts)', () => {
+describe('launch discovery (5,000 modules, 300 shell scripts)', () => {
   bench('findLaunch, workspace listing cached', () => {
     const found = findLaunch(script, cached);
     if (found?.alternatives.length !== 1) throw new Error(`expected two launchers, found ${found ? found.alternatives.length + 1 : 0}`);
