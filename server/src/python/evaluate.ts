@@ -48,6 +48,11 @@ export class Evaluator {
     return this.params.dataclassField(name, 0);
   }
 
+  /** `args.<dest>` of an argparse option: its command-line value or its default (undefined: no such option). */
+  argparseValue(dest: string): Evaluated | undefined {
+    return this.argparseDefault(dest, 0);
+  }
+
   /** The script's command-line value for a destination, typed by `type` (argparse `type=`) or read by the parser's own rules (fire). */
   commandLine(dest: string, node: Node, type?: string | ((raw: string | true) => PyValue)): Evaluated | undefined {
     const arg = this.args.get(dest);

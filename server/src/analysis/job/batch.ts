@@ -3,6 +3,9 @@ import { callsNamed } from '../../python/facts';
 import { keyword, type KeywordValue } from '../../python/call-args';
 import { JobContext, positional } from './context';
 import type { DeepSpeedSource } from './deepspeed';
+import { loopSteps, stepAfterEveryBackward } from './loop';
+import { known } from '../values';
+import { argKey } from '../../python/script-args';
 
 /** `train_micro_batch_size_per_gpu` / `gradient_accumulation_steps` of a DeepSpeed config, when numbers. */
 function fromDeepSpeed(ds: DeepSpeedSource | undefined, key: 'micro_batch' | 'grad_accum'): KeywordValue | undefined {
@@ -28,7 +31,8 @@ const BATCH_NAMES = /^(micro_)?batch_size(_per_(gpu|device))?$|^micro_batch$/i;
 
 export function gradAccum(ctx: JobContext, ds?: DeepSpeedSource): number {
   const fromDs = ctx.hasTrainingArgs ? undefined : fromDeepSpeed(ds, 'grad_accum');
-  return ctx.number('grad_accum', ctx.taKeyword('gradient_accumulation_steps') ?? fromDs ?? accumulationVariable(ctx), 1,
+  const fromLoop = ctx.hasTrainingArgs || ds ? undefined : stepAfterEveryBackward(ctx);
+  return ctx.number('grad_accum', ctx.taKeyword('gradient_accumulation_steps') ?? fromDs ?? accumulationVariable(ctx) ?? fromLoop, 1,
     ctx.hasTrainingArgs ? 'TrainingArguments default gradient_accumulation_steps=1' : 'no TrainingArguments; a loop without accumulation assumed');
 }
 
@@ -49,9 +53,32 @@ export function seqLen(ctx: JobContext, maxPositions: number | undefined): numbe
   const trl = ctx.isTrl ? ctx.taKeyword('max_length') ?? ctx.taKeyword('max_seq_length') : undefined;
   const onTrainer = trainer ? keyword(ctx.ev, trainer, 'max_seq_length') : undefined;
   if (trl || onTrainer || ctx.isTrl) return ctx.number('seq_len', trl ?? onTrainer, 1024, 'TRL SFTConfig default max_length=1024');
-  const tokenizerCall = ctx.facts.calls.find((c) => c.callee !== 'generate' && (c.keywords.has('max_length') || c.keywords.has('block_size')));
-  const arg = tokenizerCall ? keyword(ctx.ev, tokenizerCall, 'max_length') ?? keyword(ctx.ev, tokenizerCall, 'block_size') : undefined;
-  return ctx.number('seq_len', arg ?? firstVariable(ctx, SEQ_LEN_NAMES), fallback, 'not found');
+  // A tokenizer's max_length, or a dataset built with `seq_len=` / `block_size=` (generate()'s max_length counts
+  // new tokens too): the first that TrainLens reads, else a variable or option so named, else the first unread one with its reason.
+  const written = ctx.facts.calls.filter((c) => c.callee !== 'generate').flatMap((c) => {
+    const name = [...c.keywords.keys()].filter((k) => SEQ_LEN_NAMES.test(k)).sort((a, b) => seqKeywordRank(a) - seqKeywordRank(b))[0];
+    const arg = name ? keyword(ctx.ev, c, name) : undefined;
+    return arg ? [arg] : [];
+  });
+  const arg = written.find((w) => w.value.ok) ?? firstVariable(ctx, SEQ_LEN_NAMES) ?? argparseOption(ctx, SEQ_LEN_NAMES) ?? written[0];
+  return ctx.number('seq_len', arg, fallback, 'not found');
+}
+
+/** max_length first (a tokenizer truncates to it), then block_size, then the other names. */
+function seqKeywordRank(name: string): number {
+  return name === 'max_length' ? 0 : name === 'block_size' ? 1 : 2;
+}
+
+/** An argparse option whose destination matches (`--seq-len`): `args.seq_len`, from the command line or its default. */
+function argparseOption(ctx: JobContext, names: RegExp): KeywordValue | undefined {
+  for (const call of callsNamed(ctx.facts, 'add_argument')) {
+    const dest = call.keywords.get('dest')?.childForFieldName('value');
+    const written = (dest ? [dest] : call.positional).map((n) => ctx.ev.evaluate(n));
+    const name = written.flatMap((v) => (v.ok && typeof v.value === 'string' ? [argKey(v.value)] : [])).find((n) => names.test(n));
+    const value = name ? ctx.ev.argparseValue(name) : undefined;
+    if (value) return { site: call.call, value };
+  }
+  return undefined;
 }
 
 /**
@@ -70,10 +97,11 @@ export function firstVariable(ctx: JobContext, names: RegExp): KeywordValue | un
   return { site: first.assignment, value };
 }
 
-/** Optimizer steps of the whole run: `max_steps` (> 0), or a loop bound named like `max_iters`/`STEPS`. */
+/** Optimizer steps of the whole run: `max_steps` (> 0), a loop bound named like `max_iters`/`STEPS`, or the bound of the loop around the optimizer step. */
 export function totalSteps(ctx: JobContext): number | undefined {
-  const arg = ctx.taKeyword('max_steps') ?? (ctx.hasTrainingArgs ? undefined : firstVariable(ctx, /^(max_iters|max_steps|total_steps|num_steps|steps|num_training_steps)$/i));
+  const arg = ctx.taKeyword('max_steps')
+    ?? (ctx.hasTrainingArgs ? undefined : firstVariable(ctx, /^(max_iters|max_steps|total_steps|num_steps|steps|num_training_steps)$/i) ?? loopSteps(ctx));
   if (!arg?.value.ok || typeof arg.value.value !== 'number' || !Number.isInteger(arg.value.value) || arg.value.value <= 0) return undefined;
-  ctx.knownAt('total_steps', arg.value.value, arg.site);
+  ctx.values.total_steps = known(ctx.file, arg.value.value, arg.value, arg.site);
   return arg.value.value;
 }
