@@ -90,7 +90,7 @@ function resolvedValue(analysis: Analysis, path: string): unknown {
   if (analysis.job) return at(analysis.job, path);
   const values = analysis.values as Record<string, ValueInfo | undefined>;
   const info = values[path] ?? (VALUE_ALIASES[path] === 'model' ? values.model : undefined);
-  return info?.value ?? undefined;
+  return info && info.status !== 'unknown' ? info.value : undefined;
 }
 
 /**
