@@ -94,6 +94,6 @@ train = load_from_disk(f"data/packed-{args.seq_len}")
     expect(analyze(script('"--seq-len", type=int, default=1024'), 'torchrun --nproc_per_node 4 train.py --seq-len 4096').values.seq_len).toMatchObject({ value: 4096, status: 'known' });
     const required = analyze(script('"--seq-len", type=int, required=True')).values.seq_len!;
     expect(required.status).toBe('assumed');
-    expect(required.reason).toContain('--seq_len has no default');
+    expect(required.reason).toContain('--seq_len has no default and is set on the command line; 2048 assumed');
   });
 });

@@ -61,7 +61,7 @@ export function seqLen(ctx: JobContext, maxPositions: number | undefined): numbe
     return arg ? [arg] : [];
   });
   const arg = written.find((w) => w.value.ok) ?? firstVariable(ctx, SEQ_LEN_NAMES) ?? argparseOption(ctx, SEQ_LEN_NAMES) ?? written[0];
-  return ctx.number('seq_len', arg, fallback, 'not found');
+  return ctx.number('seq_len', arg, fallback, arg ? `${fallback} assumed (the model's context, at most 2048)` : 'not found');
 }
 
 /** max_length first (a tokenizer truncates to it), then block_size, then the other names. */
