@@ -55,12 +55,18 @@ export function seqLen(ctx: JobContext, maxPositions: number | undefined): numbe
   if (trl || onTrainer || ctx.isTrl) return ctx.number('seq_len', trl ?? onTrainer, 1024, 'TRL SFTConfig default max_length=1024');
   // A tokenizer's max_length, or a dataset built with `seq_len=` / `block_size=` (generate()'s max_length counts
   // new tokens too): the first that TrainLens reads, else a variable or option so named, else the first unread one with its reason.
-  const written = ctx.facts.calls.filter((c) => c.callee !== 'generate').flatMap((c) => {
-    const name = [...c.keywords.keys()].filter((k) => SEQ_LEN_NAMES.test(k)).sort((a, b) => seqKeywordRank(a) - seqKeywordRank(b))[0];
-    const arg = name ? keyword(ctx.ev, c, name) : undefined;
-    return arg ? [arg] : [];
-  });
-  const arg = written.find((w) => w.value.ok) ?? firstVariable(ctx, SEQ_LEN_NAMES) ?? argparseOption(ctx, SEQ_LEN_NAMES) ?? written[0];
+  let unread: KeywordValue | undefined;
+  let written: KeywordValue | undefined;
+  for (const c of ctx.facts.calls) {
+    const name = c.callee === 'generate' ? undefined : [...c.keywords.keys()].filter((k) => SEQ_LEN_NAMES.test(k)).sort((a, b) => seqKeywordRank(a) - seqKeywordRank(b))[0];
+    const kw = name ? keyword(ctx.ev, c, name) : undefined;
+    if (kw?.value.ok) {
+      written = kw;
+      break;
+    }
+    unread ??= kw;
+  }
+  const arg = written ?? firstVariable(ctx, SEQ_LEN_NAMES) ?? argparseOption(ctx, SEQ_LEN_NAMES) ?? unread;
   return ctx.number('seq_len', arg, fallback, arg ? `${fallback} assumed (the model's context, at most 2048)` : 'not found');
 }
 
