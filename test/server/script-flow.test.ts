@@ -184,6 +184,14 @@ describe("files exec'd in place", () => {
     expect(a.values.micro_batch!.reason).toContain('--batch_size=12 on the command line (run.sh line 1), read by configurator.py');
     expect(a.values.seq_len!.source!.file).toBe(pathToFileURL(join(root, 'config/big.py')).href);
     expect(a.values.grad_accum!.reason).toMatch(/`if ddp` \(line 13\) is true.*gradient_accumulation_steps \/\/= .*→ 8/);
+    // the attention the model's own code computes, not transformers' default
+    expect(a.values.attention).toMatchObject({ value: 'eager', status: 'assumed', reason: 'model.py computes attention itself (no scaled_dot_product_attention call)' });
+    const flash = analyzeIn(workspace({
+      'train.py': NANO_TRAIN, 'configurator.py': CONFIGURATOR,
+      'model.py': NANO_MODEL.replace('        self.wte.weight', '        self.flash = hasattr(F, "scaled_dot_product_attention")\n        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)\n        self.wte.weight'),
+    }), 'train.py');
+    expect(flash.job!.attention).toBe('sdpa');
+    expect(flash.values.attention!.reason).toMatch(/^model\.py calls F\.scaled_dot_product_attention/);
   });
 
   it('without a launcher the defaults stand and ddp is off; a missing config file makes the names unknown', () => {

@@ -62,8 +62,13 @@ function readConfig(call: CallFact, model: CallFact, module: PythonModule, cls: 
   };
   const problem = archProblem(arch);
   if (problem) return { call: model, anchor: call.call, info: unknownValue(`${call.callee}: ${problem}`, file, call.call) };
+  const moduleName = module.path.split(/[\\/]/).pop();
+  // nanoGPT: `self.flash = hasattr(F, 'scaled_dot_product_attention')`, its own softmax(QKᵀ)V otherwise
+  const attentionInCode = /scaled_dot_product_attention\s*\(/.test(module.text)
+    ? { value: 'sdpa' as const, reason: `${moduleName} calls F.scaled_dot_product_attention (PyTorch 2.0 or newer assumed; on older PyTorch its own attention code runs)` }
+    : { value: 'eager' as const, reason: `${moduleName} computes attention itself (no scaled_dot_product_attention call)` };
   const summary = `${call.callee}(n_embd ${arch.hidden_size}, ${arch.num_layers} layers, ${arch.num_heads} heads, vocab ${arch.vocab_size}, block ${arch.max_position_embeddings})`;
-  return { call: model, anchor: call.call, arch, info: { ...known(file, summary, { ok: true, value: summary, node: call.call, via: [] }), reason: arch.source } };
+  return { call: model, anchor: call.call, arch, attentionInCode, info: { ...known(file, summary, { ok: true, value: summary, node: call.call, via: [] }), reason: arch.source } };
 }
 
 /** `GPT(config)` where `config = GPTConfig(...)`. */

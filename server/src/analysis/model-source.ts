@@ -5,7 +5,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { archProblem, findModel } from '../../../estimator/src/catalog';
-import type { ModelArch } from '../../../estimator/src/types';
+import type { Attention, ModelArch } from '../../../estimator/src/types';
 import { callsNamed, type CallFact, type PythonFacts } from '../python/facts';
 import { clip, isDtype, type Evaluator } from '../python/evaluate';
 import { firstArgument, keyword, type KeywordValue } from '../python/call-args';
@@ -25,6 +25,8 @@ export interface ModelSource {
   /** dtype= / torch_dtype= given when loading ("bfloat16"), with its argument. */
   loadDtype?: { name: string; site: KeywordValue };
   attention?: KeywordValue;
+  /** A model whose own source TrainLens read (a local GPT class): the attention its code computes, and why. */
+  attentionInCode?: { value: Attention; reason: string };
 }
 
 /** dtype given as a string (vLLM `LLM(dtype="bfloat16")`, `torch_dtype="float16"`). */

@@ -36,6 +36,11 @@ export function gradCheckpointing(ctx: JobContext): boolean {
 }
 
 export function attention(ctx: JobContext, model: ModelSource | undefined): Attention {
+  const inCode = !model?.attention && model?.attentionInCode;
+  if (inCode) {
+    ctx.values.attention = assumed(inCode.value, inCode.reason);
+    return inCode.value;
+  }
   return ctx.record('attention', model?.attention, (v) => (typeof v === 'string' ? attentionOf(v) : undefined), 'sdpa',
     'transformers uses SDPA by default when PyTorch supports it');
 }
