@@ -84,6 +84,24 @@ describe('incremental parsing', () => {
     );
   });
 
+  it('a statement whose text is unchanged but parses as another node type is queried again (found by this property)', () => {
+    // `print(...)` is a call; with a stray quote after it, tree-sitter-python reads a Python 2 print_statement
+    const trees = new TreeCache(parser, () => new StatementFacts(queries));
+    try {
+      for (const text of ['x = 1\nprint(f"{x}")\n', 'x = 1\nprint(f"{x}")"\n', '\nx = 1\nprint(f"{x}")"\n']) {
+        const { tree, state } = trees.parse('file:///t.py', text);
+        const scratch = parser.parse(text)!;
+        try {
+          expect(describeFacts(state.extract(tree, text))).toEqual(describeFacts(extractPythonFacts(scratch, queries)));
+        } finally {
+          scratch.delete();
+        }
+      }
+    } finally {
+      trees.dispose();
+    }
+  });
+
   it(`gives the same analysis as a fresh analyzer after every random edit (${runs(60)} sequences)`, () => {
     let version = 0;
     fc.assert(

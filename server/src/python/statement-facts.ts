@@ -2,7 +2,8 @@
  * The facts of a Python file, re-extracted after an edit only where the edit can change them.
  * Running the queries walks every node of the tree (about 10 ms per 3,000 lines), so facts are
  * kept per statement, keyed by the statement's text: after an edit, an unchanged statement reuses
- * its facts, rebased to where it now starts, and only changed statements are queried. Compound
+ * its facts, rebased to where it now starts, and only changed statements are queried (the key also
+ * holds the statement's node type). Compound
  * statements (def, class, if, with, ...) are split into their header and the statements of their
  * blocks, so an edit inside a long `main()` re-queries one inner statement, not all of main.
  *
@@ -27,7 +28,7 @@ interface Facts { calls: CallRecord[]; assignments: AssignmentRecord[]; augmente
 
 /** A statement's facts: queried pieces (header, simple statement) and inner statements, in document order. */
 interface StatementRecord {
-  /** Its text: the cache key, owned (see ownCopy). */
+  /** Its node type and text: the cache key, owned (see ownCopy). */
   key: string;
   parts: ({ offset: number; facts: Facts } | { offset: number; inner: StatementRecord })[];
 }
@@ -77,7 +78,9 @@ class Extraction {
       this.fresh(node);
       return undefined;
     }
-    const key = this.text.slice(node.startIndex, node.endIndex);
+    // The type is part of the key: the same text can parse differently in another context
+    // (`print(x)` is a call, but a Python 2 print_statement when a stray quote follows it).
+    const key = `${node.type}\u0000${this.text.slice(node.startIndex, node.endIndex)}`;
     const cached = this.nextCache.get(key) ?? this.previous.get(key);
     if (cached) {
       this.keep(cached);
