@@ -59,6 +59,14 @@ describe('fix layout helpers', () => {
     expect(compose('import torch\nx = 1\nimport os\ny = 2\n', importLora)).toEqual([
       { range: { start: { line: 2, character: 9 }, end: { line: 2, character: 9 } }, newText: '\nfrom peft import LoraConfig' },
     ]);
+    // lines that only look like imports: in a string, in a block, a name that starts with "import"
+    const lookalikes = 'from os import path\nimportant = 1\nif True:\n    import sys\nDOC = """\nimport json\n"""\n';
+    expect(compose(lookalikes, importLora)).toEqual([
+      { range: { start: { line: 0, character: 19 }, end: { line: 0, character: 19 } }, newText: '\nfrom peft import LoraConfig' },
+    ]);
+    expect(compose('x = 1\n', importLora)).toEqual([
+      { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: 'from peft import LoraConfig\n' },
+    ]);
   });
 
   it('adds a line after a statement at its indentation, on the last line of a file without a final newline too', () => {

@@ -4,7 +4,7 @@
  * the same statement; composing intents (instead of concatenating text edits) gives one edit per place, so
  * `TrainingArguments(...)` gains all its new keywords in its own layout and the result stays valid Python.
  */
-import type { Node, Tree } from 'web-tree-sitter';
+import type { Node } from 'web-tree-sitter';
 import type { Position, Range, TextEdit } from '../analysis/types';
 import { addKeywords, indentAt, statementOf } from './python-layout';
 
@@ -51,7 +51,7 @@ export function composeIntents(intents: EditIntent[], scriptUri: string, text: s
   for (const { args, texts } of keywords.values()) add(scriptUri, addKeywords(args, texts, text));
   for (const { statement, lines } of after.values()) add(scriptUri, linesAfter(statement, lines, text));
   if (imports.length && !root) return undefined;
-  if (imports.length) add(scriptUri, importEdit(root!, imports));
+  if (imports.length) add(scriptUri, importEdit(root!, text, imports));
   for (const [uri, edits] of Object.entries(changes)) {
     const replaced = dedupe(edits);
     if (!replaced) return undefined;
@@ -104,8 +104,8 @@ function linesAfter(statement: Node, lines: string[], text: string): TextEdit {
 }
 
 /** After the last top-level import (a `from __future__` import stays first), else at the top. */
-function importEdit(root: Node, lines: string[]): TextEdit {
-  const last = lastImport(root);
+function importEdit(root: Node, text: string, lines: string[]): TextEdit {
+  const last = lastImport(root, text);
   if (!last) {
     const at = { line: 0, character: 0 };
     return { range: { start: at, end: at }, newText: lines.map((l) => `${l}\n`).join('') };
@@ -114,20 +114,20 @@ function importEdit(root: Node, lines: string[]): TextEdit {
   return { range: { start: at, end: at }, newText: lines.map((l) => `\n${l}`).join('') };
 }
 
-/** The last top-level import of each tree: several fixes of one analysis add imports. */
-const lastImports = new WeakMap<Tree, Node | null>();
-
-/** The last top-level import statement, found by a cursor over the module's statements (no node made for the others). */
-function lastImport(root: Node): Node | undefined {
-  let last = lastImports.get(root.tree);
-  if (last === undefined) {
-    last = null;
-    const cursor = root.walk();
-    for (let more = cursor.gotoFirstChild(); more; more = cursor.gotoNextSibling()) {
-      if (cursor.nodeType === 'import_statement' || cursor.nodeType === 'import_from_statement') last = cursor.currentNode;
+/**
+ * The last top-level import statement. A top-level statement starts a line, so the lines are read backwards (a
+ * string scan) for one that starts with `import` or `from`, and the tree confirms it (a line of a string can look
+ * like one): no node is made for the statements in between, as walking the module's children did.
+ */
+function lastImport(root: Node, text: string): Node | undefined {
+  for (let end = text.length; end > 0; ) {
+    const start = text.lastIndexOf('\n', end - 1) + 1;
+    if (text.startsWith('import', start) || text.startsWith('from', start)) {
+      let node: Node | null = root.descendantForIndex(start);
+      while (node?.parent && node.parent.id !== root.id) node = node.parent;
+      if (node && node.startIndex === start && (node.type === 'import_statement' || node.type === 'import_from_statement')) return node;
     }
-    cursor.delete();
-    lastImports.set(root.tree, last);
+    end = start - 1;
   }
-  return last ?? undefined;
+  return undefined;
 }
