@@ -58,4 +58,26 @@ describe('TreeCache', () => {
       trees.dispose();
     }
   });
+
+  it('keeps at most its budget of text in trees, the document being parsed included: a large one is kept alone', () => {
+    const trees = new TreeCache(parser, () => undefined, 3, 100);
+    const parse = (...uris: string[]) => uris.forEach((uri) => trees.parse(uri, texts[uri]));
+    const line = (name: string, chars: number) => `${name} = ${'1'.repeat(chars - name.length - 4)}\n`;
+    const texts: Record<string, string> = { a: line('a', 20), b: line('b', 20), c: line('c', 60), d: line('d', 90), e: line('e', 500) };
+    try {
+      parse('a', 'b');
+      expect(trees.size).toBe(2);
+      parse('c'); // 20 + 20 + 60 = 100: all three fit
+      expect(trees.size).toBe(3);
+      parse('d'); // 90 leaves room for none of the others
+      expect(trees.size).toBe(1);
+      const e = trees.parse('e', texts.e); // over the budget by itself: still parsed, and kept until the next parse
+      expect(e.tree.rootNode.text).toBe(texts.e);
+      expect(trees.size).toBe(1);
+      trees.parse('a', texts.a);
+      expect(trees.size).toBe(1);
+    } finally {
+      trees.dispose();
+    }
+  });
 });

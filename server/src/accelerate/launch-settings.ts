@@ -182,7 +182,7 @@ export function applyAccelerate(values: Values, job: TrainingJob, s: AccelerateS
   /** The script's own precision, with why accelerate's engine changes how it is kept (a new ValueInfo: the old one may be shared). */
   const explain = (why: string) => {
     const script = values.precision!;
-    if (!script.reason?.includes(why)) values.precision = { ...script, reason: `${script.reason ?? ''} — ${why}`.replace(/^ — /, '') };
+    if (!script.reason?.includes(why)) values.precision = { ...script, reason: script.reason ? `${script.reason} — ${why}` : why };
   };
   const scriptHalf = own('precision') && job.precision.endsWith('-mixed') ? job.precision.slice(0, 4) as 'bf16' | 'fp16' : undefined;
   if (s.distributed === 'DEEPSPEED' && (s.half || scriptHalf)) {

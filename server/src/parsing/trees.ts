@@ -1,10 +1,11 @@
 /**
  * Syntax trees of open documents, keyed by URI, each with state derived from it (e.g. facts cached
- * per statement), for the three documents analysed most recently: the one being edited and the
- * ones beside it. Tree-sitter's wasm memory grows to hold every live tree and never shrinks (8
- * trees of 3,000 lines grew it by 23 MB, and their statement facts took 11 MB of JS heap), so 50
- * open documents must not each keep one. A document whose tree was evicted is parsed afresh on its
- * next edit. A changed text is re-parsed incrementally: the edit is the
+ * per statement), for the documents analysed most recently: the one being edited and the ones
+ * beside it, at most three and at most KEPT_CHARS of text between them. Tree-sitter's wasm memory
+ * grows to hold every live tree and never shrinks (a tree takes about 30 bytes per character of
+ * its text: 8 trees of 3,000 lines grew it by 23 MB, and their statement facts took 11 MB of JS
+ * heap), so 50 open documents must not each keep one, and a large document is kept alone. A
+ * document whose tree was evicted is parsed afresh on its next edit. A changed text is re-parsed incrementally: the edit is the
  * span between the longest common prefix and suffix of the old and new text, applied with
  * `tree.edit` so tree-sitter reuses every subtree outside it. That is exact whatever the client
  * sent (one change, several, or the whole text). A tree is deleted (its wasm memory freed) when
@@ -28,6 +29,7 @@ export class TreeCache<S = undefined> {
     private readonly parser: Parser,
     private readonly createState: () => S = () => undefined as S,
     private readonly capacity = 3,
+    private readonly keptChars = KEPT_CHARS,
   ) {}
 
   /** The tree of `text`: the cached one when the text is unchanged, else an incremental re-parse. */
@@ -39,7 +41,7 @@ export class TreeCache<S = undefined> {
       return cached;
     }
     // Room first: wasm memory grows to the most trees ever alive at once, and never shrinks.
-    this.evict(this.capacity - 1);
+    this.evict(this.capacity - 1, this.keptChars - text.length);
     const deadline = new Deadline();
     let tree: Tree | null;
     if (cached) {
@@ -78,14 +80,23 @@ export class TreeCache<S = undefined> {
     this.entries.clear();
   }
 
-  /** Frees the least recently used trees until at most `limit` are left. */
-  private evict(limit: number): void {
-    while (this.entries.size > limit) {
-      const [oldest] = this.entries.keys();
+  /** Frees the least recently used trees until at most `limit` are left, with at most `chars` of text between them. */
+  private evict(limit: number, chars: number): void {
+    let kept = 0;
+    for (const { text } of this.entries.values()) kept += text.length;
+    while (this.entries.size > limit || (this.entries.size > 0 && kept > chars)) {
+      const [oldest, { text }] = this.entries.entries().next().value!;
+      kept -= text.length;
       this.close(oldest);
     }
   }
 }
+
+/**
+ * Characters of text whose trees may be alive at once, the one being parsed included: 128 K, about
+ * 4 MB of wasm memory; three typical scripts of a few hundred lines, or one of 3,000.
+ */
+export const KEPT_CHARS = 128 * 1024;
 
 /**
  * The single edit that turns `before` into `after`, in UTF-16 code units (what web-tree-sitter
