@@ -49,13 +49,22 @@ export function componentMemory(job: TrainingJob, counters: MemoryCounters = COU
   return { plan, state, act, share, buffers, reserve, other, total };
 }
 
-export function estimate(job: TrainingJob, gpu: Gpu): Estimate {
+/**
+ * When the step is replayed through the caching-allocator model: always (the default), or only when the component
+ * sum is within capacity. Over capacity the job cannot fit whatever the replay finds, so callers that only compare
+ * totals (fitFixes' candidates) skip it: its replay was most of a cold server's first analysis.
+ */
+export type Replay = 'always' | 'within-capacity';
+
+export function estimate(job: TrainingJob, gpu: Gpu, replay: Replay = 'always'): Estimate {
   if (job.inference) return estimateInference(job, gpu);
   const params = countParams(job.model, job.peft);
   const { plan, state, act, share: gpuShare, buffers, reserve, other, total } = componentMemory(job);
   const { weights, gradients, optimizer_states, activations, autocast_weight_copies } = gpuShare;
   // the step replayed through the caching-allocator model gives the peaks PyTorch reports and when they happen
-  const timeline = replayStepMemo(stepParts({ job, plan, state, act, share: gpuShare, model_buffers: buffers }), gpu.memory_bytes - CUDA_CONTEXT_BYTES);
+  const timeline = replay === 'always' || total <= gpu.memory_bytes
+    ? replayStepMemo(stepParts({ job, plan, state, act, share: gpuShare, model_buffers: buffers }), gpu.memory_bytes - CUDA_CONTEXT_BYTES)
+    : undefined;
   const notes: string[] = [
     'Activations: op-level count of tensors saved for backward (Hugging Face eager layer code), plus logits and the loss/recompute peak.',
     `Other: CUDA context ${CUDA_CONTEXT_BYTES / 2 ** 20} MiB (assumed), allocator reserve ${ALLOCATOR_RESERVE_FRACTION * 100}% of tensor bytes (assumed).`,
@@ -63,7 +72,7 @@ export function estimate(job: TrainingJob, gpu: Gpu): Estimate {
   notes.push(...gpuShare.notes);
   if (plan.autocast) notes.push('Autocast: half copies of trainable weights stay cached until the forward ends.');
   notes.push(...state.notes);
-  if (timeline.oom_at) notes.push(`Step timeline: the caching allocator runs out of memory at ${timeline.oom_at} (peak ${(timeline.peak_reserved_bytes / 2 ** 30).toFixed(1)} GiB reserved).`);
+  if (timeline?.oom_at) notes.push(`Step timeline: the caching allocator runs out of memory at ${timeline.oom_at} (peak ${(timeline.peak_reserved_bytes / 2 ** 30).toFixed(1)} GiB reserved).`);
   return {
     per_gpu: {
       weights,
@@ -73,11 +82,11 @@ export function estimate(job: TrainingJob, gpu: Gpu): Estimate {
       autocast_weight_copies,
       other,
       total,
-      ...memoryPeaks(timeline),
+      ...(timeline ? memoryPeaks(timeline) : {}),
     },
     capacity_bytes: gpu.memory_bytes,
     // the component sum bounds what is live at once; the timeline adds step temporaries and the allocator's segments
-    fits: total <= gpu.memory_bytes && timeline.oom_at === undefined,
+    fits: total <= gpu.memory_bytes && timeline?.oom_at === undefined,
     params: { total: params.total, trainable: params.trainable, active: activeParams(job.model) },
     detail: {
       ...act.detail,
@@ -92,6 +101,6 @@ export function estimate(job: TrainingJob, gpu: Gpu): Estimate {
     compute: computeEstimate(job, gpu),
     parallel: gpuShare.layout,
     host: gpuShare.host,
-    timeline,
+    ...(timeline ? { timeline } : {}),
   };
 }

@@ -14,6 +14,7 @@ export interface FitFix {
   id: FitFixId;
   title: string;
   job: TrainingJob;
+  /** The job after the change; without a step timeline when its component sum exceeds capacity (it cannot fit). */
   estimate: Estimate;
   /** Bytes per GPU saved against the original job's total. */
   saves_bytes: number;
@@ -31,7 +32,7 @@ export function fitFixes(job: TrainingJob, gpu: Gpu): FitFix[] {
     .map((change) => ({ change, job: change.apply(job) }))
     .filter(({ job: changed }) => isCoherent(changed, job))
     .map(({ change, job: changed }) => {
-      const est = estimate(changed, gpu);
+      const est = estimate(changed, gpu, 'within-capacity');
       const ratio = est.compute && before.compute ? est.compute.step_time_s / before.compute.step_time_s : 1;
       return { id: change.id, title: change.label, change, job: changed, estimate: est, saves_bytes: before.per_gpu.total - est.per_gpu.total, step_time_ratio: ratio };
     })

@@ -32,4 +32,19 @@ describe('fitFixes', () => {
     }
     expect(fixes.map((f) => f.title).join('\n')).not.toMatch(/bf16 instead of fp16/);
   });
+
+  it('replays the step only for changes within capacity: the rest keep the full estimate\'s total and verdict', () => {
+    const gpu = findGpu('A100-80GB')!;
+    const fixes = fitFixes({ ...base, micro_batch: 1, seq_len: 512 }, gpu); // LoRA and QLoRA fit, the rest do not
+    expect(fixes.some((f) => f.estimate.per_gpu.total > gpu.memory_bytes)).toBe(true);
+    expect(fixes.some((f) => f.estimate.per_gpu.total <= gpu.memory_bytes)).toBe(true);
+    for (const fix of fixes) {
+      const full = estimate(fix.job, gpu);
+      const within = fix.estimate.per_gpu.total <= gpu.memory_bytes;
+      expect(fix.estimate.timeline !== undefined, fix.title).toBe(within);
+      expect({ total: fix.estimate.per_gpu.total, fits: fix.estimate.fits, step: fix.estimate.compute?.step_time_s })
+        .toEqual({ total: full.per_gpu.total, fits: full.fits, step: full.compute?.step_time_s });
+      if (within) expect(fix.estimate).toEqual(full);
+    }
+  });
 });
