@@ -7,7 +7,7 @@ import { makeTree } from './helpers';
 
 const DS_CONFIG = '{\n  "train_micro_batch_size_per_gpu": 4,\n  "zero_optimization": {"stage": 2}\n}\n';
 
-function found(root: string, inputs: string[], options: { maxFiles?: number; maxEntries?: number } = {}) {
+function found(root: string, inputs: string[], options: { maxFiles?: number; maxEntries?: number; shellScripts?: boolean } = {}) {
   const result = discoverFiles(inputs, { cwd: root, ...options });
   return { files: result.files.map((f) => relative(root, f)), problems: result.problems };
 }
@@ -37,6 +37,21 @@ describe('discoverFiles', () => {
       'docker-compose.yaml': 'services:\n  app:\n    image: python\n',
     });
     expect(found(root, ['.']).files).toEqual(['accelerate/fsdp.yaml', 'axolotl/lora.yml', 'llamafactory/sft.yaml']);
+  });
+
+  it('takes shell scripts only when asked (trainlens check), through folders, globs and .trainlensignore alike', () => {
+    const root = makeTree({
+      'train.py': 'x = 1\n',
+      'scripts/finetune.sh': 'tune run lora_finetune_single_device --config llama3_1/8B_lora_single_device\n',
+      'scripts/setup.bash': 'pip install -r requirements.txt\n',
+      'scripts/old/run.sh': 'echo old\n',
+      'scripts/.trainlensignore': 'old/\n',
+      'Makefile': 'all:\n',
+    });
+    expect(found(root, ['.']).files).toEqual(['train.py']);
+    expect(found(root, ['.'], { shellScripts: true }).files).toEqual(['scripts/finetune.sh', 'scripts/setup.bash', 'train.py']);
+    expect(found(root, ['scripts/*.sh'], { shellScripts: true })).toEqual({ files: ['scripts/finetune.sh'], problems: [] });
+    expect(found(root, ['scripts/*.sh']).problems).toEqual(['scripts/*.sh: no training script or config matches']);
   });
 
   it('applies .trainlensignore files with gitignore semantics, the deeper file deciding', () => {

@@ -31,6 +31,8 @@ export interface DiscoverOptions {
   maxFiles?: number;
   /** Stop after looking at this many directory entries (default 200,000). */
   maxEntries?: number;
+  /** Also take shell scripts (`trainlens check`: their `tune run` lines can hold findings); the editor's view leaves them out. */
+  shellScripts?: boolean;
 }
 
 export interface Discovered {
@@ -59,6 +61,10 @@ export function isCandidate(path: string): boolean {
   return isAccelerateConfig(text) || isTrainerYaml(text);
 }
 
+export function isShellScript(path: string): boolean {
+  return /\.(sh|bash)$/i.test(path);
+}
+
 interface IgnoreScope { dir: string; rules: Ignore }
 
 class Walker {
@@ -69,12 +75,14 @@ class Walker {
   private readonly cwd: string;
   private readonly maxFiles: number;
   private readonly maxEntries: number;
+  private readonly shellScripts: boolean;
   private readonly scopes = new Map<string, IgnoreScope | null>();
 
   constructor(options: DiscoverOptions) {
     this.cwd = resolve(options.cwd);
     this.maxFiles = options.maxFiles ?? 10_000;
     this.maxEntries = options.maxEntries ?? 200_000;
+    this.shellScripts = options.shellScripts ?? false;
   }
 
   add(input: string): void {
@@ -122,7 +130,7 @@ class Walker {
         if (isDir && (SKIPPED_DIRS.has(entry.name) || entry.name.startsWith('.'))) continue;
         if (this.ignored(anchor, path, isDir)) continue;
         if (isDir) pending.push(path);
-        else if ((entry.isFile() || (entry.isSymbolicLink() && kindOf(path) === 'file')) && accept(path) && isCandidate(path)) {
+        else if ((entry.isFile() || (entry.isSymbolicLink() && kindOf(path) === 'file')) && accept(path) && (isCandidate(path) || (this.shellScripts && isShellScript(path)))) {
           if (this.files.size + found.length >= this.maxFiles) {
             this.stop(`stopped after ${this.maxFiles} files`);
             break walking;
