@@ -89,7 +89,7 @@ function mlpWidthFactor(arch: ModelArch): number {
 
 /**
  * Peak transient bytes of one no_grad forward of `tokens` new tokens (batch × new) attending over `ctx` positions,
- * following the Hugging Face eager layer code of each family (the modules named in forward.ts):
+ * following the Hugging Face eager layer code of each family (the modules named in decoder-layers.ts):
  * the residual stream and its normalised copy, the buffer of a quantized matmul, plus the largest of
  * - attention: q, k, v projections and, for eager, the b × heads × new × ctx scores in the model dtype beside their
  *   fp32 softmax and its cast back (softmax(dtype=float32).to(q.dtype)) and the additive causal mask (b × new × ctx);
