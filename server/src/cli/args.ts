@@ -16,8 +16,9 @@ export interface CliOptions {
 export const USAGE = `Usage:
   trainlens check PATH... [--gpu ID] [--gpus N] [--format text|json|sarif]
       Estimate each training script; exit 1 if any job does not fit, 0 if all fit.
-      PATH is a file, a folder (its Python files and DeepSpeed JSON configs, minus what
-      .trainlensignore files exclude) or a quoted glob such as 'train/**/*.py'.
+      PATH is a file, a folder (its Python files, DeepSpeed JSON configs, trainer YAML configs
+      and shell scripts, minus what .trainlensignore files exclude) or a quoted glob such as
+      'train/**/*.py'. A shell script is listed only when its launch lines have findings.
   trainlens explain FILE [--gpu ID] [--gpus N] [--command CMD] [--json]
       The job TrainLens understood, where each value came from, and the memory breakdown.
   trainlens plan FILE [--gpu ID] [--gpus N] [--command CMD] [--json]

@@ -8,7 +8,7 @@ import { relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createAnalyzer, type Analyzer } from '../analysis/analyzer';
 import type { Analysis, AnalysisSettings } from '../analysis/types';
-import { discoverFiles } from '../workspace/discover';
+import { discoverFiles, isShellScript } from '../workspace/discover';
 import { createWorkspaceFiles, uriToPath, type WorkspaceFiles } from '../workspace/files';
 import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 import { planReport, planText } from './plan';
@@ -42,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
 
   const cwd = process.cwd();
   const found = options.command === 'check'
-    ? discoverFiles(options.files, { cwd })
+    ? discoverFiles(options.files, { cwd, shellScripts: true })
     : { files: options.files.map((f) => resolve(cwd, f)), problems: [] };
   const named = new Set(options.files.map((f) => resolve(cwd, f)));
   const failures = [...found.problems];
@@ -66,7 +66,10 @@ async function main(argv: string[]): Promise<number> {
       }
       continue;
     }
-    analyses.push(analyzer.analyze({ uri: pathToFileURL(path).href, text: result, version: 1 }, settings, files));
+    const analysis = analyzer.analyze({ uri: pathToFileURL(path).href, text: result, version: 1 }, settings, files);
+    // A shell script is read for its launch lines' findings; one without any is left out, like the files check does not read.
+    if (isShellScript(path) && !analysis.findings.length && !named.has(path)) continue;
+    analyses.push(analysis);
     names.push(displayName(path, cwd));
   }
   if (options.format === 'sarif') {

@@ -18,6 +18,9 @@ const RULES: Record<string, { name: string; text: string }> = {
   TL003: { name: 'NoEstimate', text: 'No estimate: the model or its config could not be read.' },
   TL004: { name: 'DirectiveNotApplied', text: 'A `# trainlens:` comment that cannot be applied.' },
   TL005: { name: 'Bf16Unsupported', text: 'bf16 is used on a GPU without bf16 support.' },
+  TL006: { name: 'FlashAttention2Unsupported', text: 'FlashAttention-2 is used on a GPU older than Ampere, which flash-attn 2 has no kernels for.' },
+  TL007: { name: 'DeepSpeedConfigUnreadable', text: 'The DeepSpeed config a script names cannot be read; the estimate ignores it.' },
+  TL008: { name: 'TorchtuneConfigUnreadable', text: 'A `tune run` line in a shell script runs a config TrainLens cannot open: a torchtune built-in config (copy it with `tune cp`) or a missing file.' },
 };
 
 const LEVELS: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', information: 'note', hint: 'note' };

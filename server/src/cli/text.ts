@@ -4,6 +4,7 @@ import { countParams } from '../../../estimator/src';
 import { count, duration, gib } from '../render/units';
 import { FIELD_LABELS, formatValue } from '../analysis/fields';
 import type { Analysis, JobField } from '../analysis/types';
+import { isShellScript } from '../workspace/discover';
 
 const COMPONENTS: [MemoryComponent, string][] = [
   ['weights', 'weights'], ['gradients', 'gradients'], ['optimizer_states', 'optimizer states'],
@@ -14,6 +15,7 @@ const COMPONENTS: [MemoryComponent, string][] = [
 export interface BestPlan { title: string; per_gpu_total_bytes: number; step_time_s: number }
 
 export function textReport(analysis: Analysis, displayName: string, verbose: boolean, bestPlan?: BestPlan): string {
+  if (isShellScript(analysis.file)) return [shellHead(analysis, displayName), ...findingLines(analysis)].join('\n');
   const out: string[] = [];
   const { job, estimate, gpu } = analysis;
   if (!job || !estimate) {
@@ -51,6 +53,12 @@ export function textReport(analysis: Analysis, displayName: string, verbose: boo
       `  ${bestPlan.title}: ${gib(bestPlan.per_gpu_total_bytes)} per GPU, ${duration(bestPlan.step_time_s)} per step`);
   }
   return out.join('\n');
+}
+
+/** A shell script has no job of its own: what it launches is estimated in the files it runs. */
+function shellHead(analysis: Analysis, displayName: string): string {
+  const n = analysis.findings.length;
+  return `${displayName}: shell script, ${n ? `${n} finding${n === 1 ? '' : 's'}` : 'no findings (its launch lines apply to the scripts and configs they run)'}`;
 }
 
 function findingLines(analysis: Analysis): string[] {
