@@ -5,7 +5,7 @@
  */
 import type { TrainingJob } from '../../../estimator/src/types';
 import { callsNamed, type PythonFacts } from '../python/facts';
-import type { Evaluator } from '../python/evaluate';
+import { Evaluator } from '../python/evaluate';
 import type { WorkspaceFiles } from '../workspace/files';
 import { findModelSource } from './model-source';
 import { gradAccum, microBatch, seqLen, totalSteps } from './job/batch';
@@ -23,6 +23,8 @@ import { FIELD_LABELS, formatValue } from './fields';
 import { rangeOf, unknownValue } from './values';
 import { readStatedValue, type DirectiveResult } from './directives';
 import type { FoundLaunch } from '../launch/discover';
+import { settleAcrossLaunchers } from '../launch/agreement';
+import { launchContext, scriptArgsOf } from '../launch/script-args';
 import { applyLaunch } from './job/launch';
 import { applyLoadKwargs } from './job/load-kwargs';
 
@@ -107,7 +109,10 @@ export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, 
   }
   ctx.values.gpus ??= { value: settings.gpus, status: 'known', reason: directives?.gpusExplicit ? '# trainlens: comment' : 'from settings' };
   const launchNotes = job && launch ? applyLaunch(ctx, job, launch, !!directives?.gpusExplicit) : [];
-  if (launch?.alternatives.length) downgradeAmbiguous(ctx, launch);
+  if (launch?.alternatives.length) {
+    // each other launch: the same script under its own arguments and environment (it has no alternatives: no recursion)
+    settleAcrossLaunchers({ values: ctx.values, job }, launch, (other) => buildScriptJob(facts, new Evaluator(facts, scriptArgsOf(other), { ...ev.env, ...launchContext(other) }), file, { ...settings, assume: undefined }, { files, launch: other, directives }));
+  }
   if (job && settings.assume) applyAssumedSettings(ctx, job, settings.assume);
   if (job && directives) applyStatedValues(ctx, job, directives);
   const assumptions = Object.entries(ctx.values)
@@ -150,17 +155,5 @@ function applyStatedValues(ctx: JobContext, job: TrainingJob, directives: Direct
   for (const [field, stated] of directives.values) {
     (job as unknown as Record<string, unknown>)[field] = stated.value;
     ctx.knownAt(field, stated.value, stated.node, '# trainlens: comment');
-  }
-}
-
-/**
- * With several launchers and none picked, what the chosen one sets is only one possibility:
- * reported as assumed, with how to pick.
- */
-function downgradeAmbiguous(ctx: JobContext, launch: FoundLaunch): void {
-  for (const info of Object.values(ctx.values)) {
-    if (info.status !== 'known' || !launch.origin || info.source?.file !== launch.origin.file) continue;
-    info.status = 'assumed';
-    info.reason = `${info.reason ?? ''} — one of ${launch.alternatives.length + 1} launchers; pick one with "# trainlens: launcher=<file>"`.trim();
   }
 }

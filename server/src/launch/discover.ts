@@ -19,6 +19,8 @@ export interface FoundLaunch {
   origin?: { file: string; range: { start: { line: number; character: number }; end: { line: number; character: number } } };
   /** Other launchers of the same script (labels). */
   alternatives: string[];
+  /** Those other launches themselves, in the order of `alternatives`: what the script's values are under each. */
+  others?: FoundLaunch[];
   /** Variables the launcher file exports before the command (`export BATCH_SIZE=8`), with their 0-based lines. */
   exported?: Map<string, { value: string; line: number }>;
 }
@@ -51,7 +53,7 @@ export function findLaunch(scriptUri: string, files: WorkspaceFiles | undefined,
     if (found.length >= 8) break;
   }
   if (!found.length) return undefined;
-  return { ...found[0], alternatives: found.slice(1).map((f) => f.label) };
+  return { ...found[0], alternatives: found.slice(1).map((f) => f.label), others: found.slice(1) };
 }
 
 /**
