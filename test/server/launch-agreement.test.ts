@@ -119,6 +119,16 @@ describe('values across several launchers', () => {
     expect(values.micro_batch).toMatchObject({ value: 4, status: 'known' });
   });
 
+  it('two launch lines in one file are named by their lines', () => {
+    const root = mkdtempSync(join(tmpdir(), 'trainlens-agreement-'));
+    cpSync(join(CASE_32, 'sft.py'), join(root, 'sft.py'));
+    const line = (gpus: number) => `torchrun --nproc_per_node ${gpus} sft.py --max_length 2048 --optim lion_8bit --bf16`;
+    writeFileSync(join(root, 'run.sh'), `#!/bin/bash\n${line(8)}\n${line(2)}\n`);
+    const { values } = analyse(root);
+    expect(values.optimizer?.reason).toMatch(/the same in all 2 launchers: run\.sh line 2, run\.sh line 3$/);
+    expect(values.gpus).toMatchObject({ value: 8, status: 'assumed' });
+  });
+
   it('a "# trainlens: launcher=" comment picks one launcher: its values are known, with no other launcher named', () => {
     const root = workspace();
     const text = `# trainlens: launcher=launch/l4x2.sh\n${readFileSync(join(root, 'sft.py'), 'utf8')}`;
