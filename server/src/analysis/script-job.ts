@@ -110,8 +110,13 @@ export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, 
   ctx.values.gpus ??= { value: settings.gpus, status: 'known', reason: directives?.gpusExplicit ? '# trainlens: comment' : 'from settings' };
   const launchNotes = job && launch ? applyLaunch(ctx, job, launch, !!directives?.gpusExplicit) : [];
   if (launch?.alternatives.length) {
-    // each other launch: the same script under its own arguments and environment (it has no alternatives: no recursion)
-    settleAcrossLaunchers({ values: ctx.values, job }, launch, (other) => buildScriptJob(facts, new Evaluator(facts, scriptArgsOf(other), { ...ev.env, ...launchContext(other) }), file, { ...settings, assume: undefined }, { files, launch: other, directives }));
+    // The script read again under each other launch (which has no alternatives: no recursion); compared are
+    // the values the launches give, before the trainlens.assume setting fills the rest.
+    const readUnder = (other: FoundLaunch) => {
+      const otherEv = new Evaluator(facts, scriptArgsOf(other), { ...ev.env, ...launchContext(other) });
+      return buildScriptJob(facts, otherEv, file, { ...settings, assume: undefined }, { files, launch: other, directives });
+    };
+    settleAcrossLaunchers({ values: ctx.values, job }, launch, readUnder);
   }
   if (job && settings.assume) applyAssumedSettings(ctx, job, settings.assume);
   if (job && directives) applyStatedValues(ctx, job, directives);
