@@ -3,7 +3,7 @@ import type { JobField } from './types';
 
 export const FIELD_LABELS: Record<JobField, string> = {
   model: 'model', micro_batch: 'micro-batch per GPU', grad_accum: 'gradient accumulation steps', seq_len: 'sequence length',
-  precision: 'precision', optimizer: 'optimizer', grad_checkpointing: 'gradient checkpointing', attention: 'attention',
+  precision: 'precision', amp_style: 'mixed-precision style', optimizer: 'optimizer', grad_checkpointing: 'gradient checkpointing', attention: 'attention',
   peft: 'PEFT', gpus: 'GPUs', gpu: 'GPU', zero: 'ZeRO', fsdp: 'FSDP', quantization: 'quantization', inference: 'inference',
   total_steps: 'optimizer steps of the run',
 };

@@ -27,6 +27,7 @@ import { settleAcrossLaunchers } from '../launch/agreement';
 import { launchContext, scriptArgsOf } from '../launch/script-args';
 import { applyLaunch } from './job/launch';
 import { applyLoadKwargs } from './job/load-kwargs';
+import { settleAmpStyle } from './job/amp-style';
 
 export type { JobSites } from './job/context';
 
@@ -118,8 +119,10 @@ export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, 
     };
     settleAcrossLaunchers({ values: ctx.values, job }, launch, readUnder);
   }
+  const readPrecision = ctx.values.precision;
   if (job && settings.assume) applyAssumedSettings(ctx, job, settings.assume);
   if (job && directives) applyStatedValues(ctx, job, directives);
+  if (job) settleAmpStyle(ctx.values, job, ctx.values.precision !== readPrecision);
   const assumptions = Object.entries(ctx.values)
     .filter(([, v]) => v.status !== 'known')
     .map(([k, v]) => `${FIELD_LABELS[k as JobField]} ${v.status === 'assumed' ? `${formatValue(v.value)} assumed` : 'unknown'}: ${v.reason ?? ''}`);

@@ -11,7 +11,7 @@ export interface Range { start: Position; end: Position }
 
 /** The job fields that carry provenance (the JSON contract's `values`). */
 export type JobField =
-  | 'model' | 'micro_batch' | 'grad_accum' | 'seq_len' | 'precision' | 'optimizer'
+  | 'model' | 'micro_batch' | 'grad_accum' | 'seq_len' | 'precision' | 'amp_style' | 'optimizer'
   | 'grad_checkpointing' | 'attention' | 'peft' | 'gpus' | 'gpu'
   | 'zero' | 'fsdp' | 'quantization' | 'inference' | 'total_steps';
 

@@ -5,11 +5,13 @@
  */
 import type { TrainingJob } from '../../../estimator/src/types';
 import { readStatedValue } from './directives';
+import { settleAmpStyle } from './job/amp-style';
 import type { AnalysisSettings, JobField, ValueInfo } from './types';
 
-/** Applies the stated values to `job` and `values`; returns what could not be read, as sentences. */
+/** Applies the stated values to `job` and `values` (whose amp_style then follows the job); returns what could not be read, as sentences. */
 export function applyStatedYaml(text: string, file: string, job: TrainingJob, values: Partial<Record<JobField, ValueInfo>>, settings: AnalysisSettings): string[] {
   const problems: string[] = [];
+  const read = values.precision;
   const set = (field: JobField, value: unknown, info: ValueInfo) => {
     (job as unknown as Record<string, unknown>)[field] = value;
     values[field] = info;
@@ -27,5 +29,6 @@ export function applyStatedYaml(text: string, file: string, job: TrainingJob, va
       else problems.push(`"${pair}" in the trainlens comment on line ${row + 1} is not a job value TrainLens reads (seq_len, micro_batch, grad_accum, precision, optimizer, grad_checkpointing, attention)`);
     }
   });
+  settleAmpStyle(values, job, values.precision !== read);
   return problems;
 }

@@ -28,11 +28,11 @@ export function textReport(analysis: Analysis, displayName: string, verbose: boo
   out.push(`${displayName}: ${estimate.fits ? 'fits' : 'DOES NOT FIT'} on ${gpu.id}${gpus}: ${gib(estimate.per_gpu.total)} of ${gib(gpu.memory_bytes)} per GPU`);
   out.push('', 'Job:');
   out.push(`  ${'model'.padEnd(28)} ${job.model.id} (${job.model.family}, ${count(params.total)} params, ${count(params.trainable)} trainable)`);
-  const fields: JobField[] = ['micro_batch', 'grad_accum', 'seq_len', 'precision', 'optimizer', 'grad_checkpointing', 'attention', 'peft'];
+  const fields: JobField[] = ['micro_batch', 'grad_accum', 'seq_len', 'precision', 'amp_style', 'optimizer', 'grad_checkpointing', 'attention', 'peft'];
   for (const field of fields) {
     const info = analysis.values[field];
     const status = info && info.status !== 'known' ? `  [${info.status}${info.reason ? `: ${info.reason}` : ''}]` : '';
-    out.push(`  ${FIELD_LABELS[field].padEnd(28)} ${formatValue(info?.value ?? (job as unknown as Record<string, unknown>)[field])}${verbose || status ? status : ''}`);
+    out.push(`  ${FIELD_LABELS[field].padEnd(28)} ${formatValue(info ? info.value : (job as unknown as Record<string, unknown>)[field])}${verbose || status ? status : ''}`);
   }
   out.push('', 'Memory per GPU:');
   for (const [key, label] of COMPONENTS) out.push(`  ${label.padEnd(24)} ${gib(estimate.per_gpu[key]).padStart(10)}`);

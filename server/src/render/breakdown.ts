@@ -1,7 +1,7 @@
 /**
  * The memory breakdown of an Analysis as Markdown: what a hover shows, and what the CLI prints.
  */
-import type { Analysis, HoverAnchor } from '../analysis/types';
+import type { Analysis, HoverAnchor, JobField } from '../analysis/types';
 import { DEFAULT_UTILIZATION, UTILIZATION_SOURCE } from '../../../estimator/src/compute';
 import type { Estimate, MemoryComponent, TrainingJob } from '../../../estimator/src/types';
 import { bestPlanLine } from '../fixes/build';
@@ -18,6 +18,9 @@ const COMPONENT_ROWS: [MemoryComponent, string][] = [
   ['autocast_weight_copies', 'Autocast weight copies'],
   ['other', 'Other (CUDA context, buffers)'],
 ];
+
+/** Values set by the same text as the anchored one: the precision's flag also decides how mixed precision is applied. */
+const SHOWN_WITH: Partial<Record<JobField, JobField[]>> = { precision: ['amp_style'] };
 
 /**
  * Title, breakdown table (components, total per GPU, capacity, fits), the planner's best fitting
@@ -42,8 +45,8 @@ export function breakdownMarkdown(analysis: Analysis, anchor?: HoverAnchor, deta
     if (unknown.length > 0) sections.push(bulletList(unknown));
   }
   const anchored = anchor?.field ?? (anchor?.kind === 'model' ? 'model' : undefined);
-  const provenance = anchored && provenanceLine(analysis, anchored);
-  if (provenance) sections.push(provenance);
+  const provenance = anchored && [anchored, ...(SHOWN_WITH[anchored] ?? [])].map((field) => provenanceLine(analysis, field)).filter(Boolean);
+  if (provenance && provenance.length) sections.push(provenance.join('  \n'));
   if (anchor?.field === 'zero' && analysis.configSummary) sections.push(analysis.configSummary);
   if (anchor?.kind === 'model' && analysis.job?.model.source) {
     sections.push(`Architecture numbers: ${escapeMarkdown(analysis.job.model.source)}`);

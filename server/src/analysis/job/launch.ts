@@ -6,6 +6,7 @@ import type { TrainingJob } from '../../../../estimator/src/types';
 import { accelerateSettings, applyAccelerate, launchGpus } from '../../accelerate/launch-settings';
 import type { FoundLaunch } from '../../launch/discover';
 import type { JobContext } from './context';
+import { settleAmpStyle } from './amp-style';
 
 export function applyLaunch(ctx: JobContext, job: TrainingJob, launch: FoundLaunch, gpusExplicit: boolean): string[] {
   const notes: string[] = [];
@@ -16,7 +17,10 @@ export function applyLaunch(ctx: JobContext, job: TrainingJob, launch: FoundLaun
     job.gpus = gpus;
     ctx.values.gpus = { value: job.gpus, status: 'known', ...(launch.origin ? { source: launch.origin } : {}), reason: `${command.launcher} in ${launch.label}` };
   }
-  if (accelerate) applyAccelerate(ctx.values, job, accelerate);
+  if (accelerate) {
+    applyAccelerate(ctx.values, job, accelerate);
+    settleAmpStyle(ctx.values, job);
+  }
   if (launch.alternatives.length) notes.push(`launched by ${launch.label}; also by ${launch.alternatives.join(', ')} (pick one with a "# trainlens: launcher=<file>" comment)`);
   return notes;
 }
