@@ -71,7 +71,7 @@ export async function createAnalyzer(assets: Partial<Assets> = {}): Promise<Anal
       return { gpu, findings: [], writer: { uri: doc.uri, text: doc.text, script: yamlJob, files, json: json.read } };
     }
     // a shell script holds launch lines, read for the scripts and configs they launch; said here: configs TrainLens cannot open
-    if (isShell(doc.uri)) return { analysis: { ...notAScript(doc.uri, resolveGpu(settings.gpu)), findings: unreadableTuneConfigs(doc.text, doc.uri, files) } };
+    if (isShell(doc.uri)) return { analysis: { ...notAScript(doc.uri, resolveGpu(settings.gpu)), ...unreadableTuneConfigs(doc.text, doc.uri, files) } };
     if (!isPython(doc.uri)) return { analysis: notAScript(doc.uri, resolveGpu(settings.gpu)) };
     const { tree, state: statementFacts } = trees.parse(doc.uri, doc.text);
     const facts = statementFacts.extract(tree, doc.text);

@@ -88,16 +88,31 @@ export function isBuiltInConfig(config: string): boolean {
   return !/\.ya?ml$/i.test(config);
 }
 
+/** Where the message and the hover suggest copying a built-in config to. */
+export const CONFIG_COPY = './my_config.yaml';
+
 /** What TrainLens cannot open, and the copy that lets it read the run (`tune cp`, torchtune/_cli/cp.py). */
 export function builtInConfigMessage(run: TuneRun): string {
   return `\`${run.config}\` is a config that ships inside the torchtune package, outside the workspace: TrainLens does not open it ` +
-    `and does not guess its values. To estimate this run, copy it into the workspace with \`tune cp ${run.config} ./my_config.yaml\` ` +
-    `and point --config at the copy: \`tune run ${run.recipe} --config ./my_config.yaml\``;
+    `and does not guess its values. To estimate this run, copy it into the workspace with \`tune cp ${run.config} ${CONFIG_COPY}\` ` +
+    `and point --config at the copy: \`tune run ${run.recipe} --config ${CONFIG_COPY}\``;
+}
+
+/** A `tune run` line of a shell script whose config TrainLens cannot read, for the hover on its TL008. */
+export interface UnreadableTuneRun {
+  run: TuneRun;
+  /** The config's name where the line writes it (the finding's range), else the line. */
+  range: Range;
+  /** The launch line as written, continuation lines joined and comments dropped. */
+  text: string;
+  /** Why a config file cannot be read ("configs/gone.yaml: no such file"); absent for a built-in config. */
+  reason?: string;
 }
 
 /** A shell script's `tune run` lines whose config TrainLens cannot read (a built-in name, a missing file): TL008 on each. */
-export function unreadableTuneConfigs(text: string, uri: string, files: WorkspaceFiles | undefined): Finding[] {
+export function unreadableTuneConfigs(text: string, uri: string, files: WorkspaceFiles | undefined): { findings: Finding[]; unreadableTuneRuns: UnreadableTuneRun[] } {
   const findings: Finding[] = [];
+  const unreadableTuneRuns: UnreadableTuneRun[] = [];
   const physical = text.split(/\r?\n/);
   const vars = new Map<string, string>();
   for (const line of logicalLines(text)) {
@@ -107,9 +122,11 @@ export function unreadableTuneConfigs(text: string, uri: string, files: Workspac
     const read = isBuiltInConfig(run.config) ? undefined : files?.read(run.config, uri);
     if (read?.ok) continue;
     const message = read ? `${read.reason}: TrainLens cannot read the config of \`tune run ${run.recipe}\`` : builtInConfigMessage(run);
-    findings.push({ code: 'TL008', severity: 'information', message, range: wordRange(physical, line.line, run.config) });
+    const range = wordRange(physical, line.line, run.config);
+    findings.push({ code: 'TL008', severity: 'information', message, range });
+    unreadableTuneRuns.push({ run, range, text: line.text, ...(read ? { reason: read.reason } : {}) });
   }
-  return findings;
+  return { findings, unreadableTuneRuns };
 }
 
 /** The first place `word` is written from `line` on (a launch line may continue over several), else that line. */

@@ -5,6 +5,7 @@
  */
 import type { Estimate, Gpu, TrainingJob } from '../../../estimator/src/types';
 import type { ConfigView } from '../deepspeed/view';
+import type { UnreadableTuneRun } from './torchtune-launch';
 
 export interface Position { line: number; character: number }
 export interface Range { start: Position; end: Position }
@@ -85,6 +86,8 @@ export interface Analysis {
   bestPlan?: PlanLine;
   /** A DeepSpeed config: its hovers and completions (server/src/deepspeed/view.ts). */
   config?: ConfigView;
+  /** A shell script: its `tune run` lines whose config TrainLens cannot read (TL008 on each), for their hover. */
+  unreadableTuneRuns?: UnreadableTuneRun[];
 }
 
 /** One plan of the planner, as a line: its changes, the per-GPU total after them, and its effect ("93.4 → 71.2 GiB, about +12% step time"). */

@@ -2,19 +2,29 @@
  * Hovers: the memory breakdown wherever the analysis placed an anchor, and on the text that set
  * a job value in this file (`MODEL_ID = "meta-llama/Llama-2-7b-hf"`, `BATCH = 4`), with that
  * value's provenance, and a link from the simulations' lines to the document's memory timeline.
+ * In a shell script: on the config of a `tune run` line that TrainLens cannot read (TL008).
  */
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
 import type { Analysis, HoverAnchor, JobField, Range } from '../analysis/types';
 import { breakdownMarkdown } from '../render/breakdown';
 import { commandLink, SHOW_TIMELINE_COMMAND } from '../render/links';
+import { tuneLaunchMarkdown } from '../render/tune-launch';
+import type { UnreadableTuneRun } from '../analysis/torchtune-launch';
 
 export function hoverAt(analysis: Analysis, position: Position): Hover | null {
+  // a shell script has no job: its only hovers are on the configs of its `tune run` lines that TrainLens cannot read
+  if (analysis.unreadableTuneRuns) return tuneLaunchHover(analysis.unreadableTuneRuns, position);
   const anchor = innermostAnchor(hoverAnchors(analysis), position);
   if (!anchor) return null;
   return {
     contents: { kind: MarkupKind.Markdown, value: breakdownMarkdown(analysis, anchor, timelineLink(analysis)) },
     range: anchor.range,
   };
+}
+
+function tuneLaunchHover(launches: UnreadableTuneRun[], position: Position): Hover | null {
+  const launch = launches.find((l) => contains(l.range, position));
+  return launch ? { contents: { kind: MarkupKind.Markdown, value: tuneLaunchMarkdown(launch) }, range: launch.range } : null;
 }
 
 /** The link to the timeline webview of this document (analysis.file is its URI), when there is a step to replay. */
