@@ -41,7 +41,7 @@ describe('values across several launchers', () => {
   it('keeps what both launchers give known, naming them, with the chosen launcher as source; the rest assumed', () => {
     const root = workspace();
     const { values, job } = analyse(root);
-    for (const field of ['seq_len', 'precision', 'optimizer'] as const) {
+    for (const field of ['seq_len', 'precision', 'amp_style', 'optimizer'] as const) {
       expect(values[field]?.status, field).toBe('known');
       expect(values[field]?.reason, field).toMatch(/ — the same in all 2 launchers: launch\/a100x8\.sh, launch\/l4x2\.sh$/);
       expect(values[field]?.source?.file, field).toBe(pathToFileURL(join(root, 'launch/a100x8.sh')).href);
@@ -86,14 +86,16 @@ describe('values across several launchers', () => {
     expect(values.model?.status).toBe('known');
   });
 
-  it('the same precision with another mixed-precision style (DeepSpeed master weights) is not the same value', () => {
+  it('the same precision applied another way (DeepSpeed master weights) keeps the precision known, its style assumed', () => {
     const root = workspace({
       'ds.json': JSON.stringify({ bf16: { enabled: 'auto' }, zero_optimization: { stage: 2 }, train_micro_batch_size_per_gpu: 'auto' }),
       'launch/a100x8.sh': launcher(['torchrun --nproc_per_node 8 sft.py', '--max_length 2048', '--optim lion_8bit', '--bf16', '--deepspeed ds.json']),
     });
     const { values, job } = analyse(root);
     expect(job).toMatchObject({ precision: 'bf16-mixed', amp_style: 'master_weights' });
-    expect(values.precision?.status).toBe('assumed');
+    expect(values.precision?.status).toBe('known');
+    expect(values.amp_style).toMatchObject({ value: 'master_weights', status: 'assumed' });
+    expect(values.amp_style?.reason).toContain(PICK);
     expect(values.zero?.status).toBe('assumed');
     expect(values.zero?.reason).toContain('under launch/l4x2.sh line 2 it is not set');
     expect(values.seq_len?.status).toBe('known');

@@ -117,7 +117,7 @@ export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, 
       const otherEv = new Evaluator(facts, scriptArgsOf(other), { ...ev.env, ...launchContext(other) });
       return buildScriptJob(facts, otherEv, file, { ...settings, assume: undefined }, { files, launch: other, directives });
     };
-    settleAcrossLaunchers({ values: ctx.values, job }, launch, readUnder);
+    settleAcrossLaunchers(ctx.values, launch, readUnder);
   }
   const readPrecision = ctx.values.precision;
   if (job && settings.assume) applyAssumedSettings(ctx, job, settings.assume);

@@ -5,18 +5,11 @@
  * disagree on (the GPU count, WORLD_SIZE, a batch size) differs as it would at run time.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { TrainingJob } from '../../../estimator/src/types';
 import { formatValue } from '../analysis/fields';
 import type { JobField, ValueInfo } from '../analysis/types';
 import type { FoundLaunch } from './discover';
 
 type Values = Partial<Record<JobField, ValueInfo>>;
-
-/** A job and its values, as read under one launch. */
-export interface LaunchRead { values: Values; job: TrainingJob | null }
-
-/** Job entries read from the same text as a field, compared with it (`--bf16` alone, or with a DeepSpeed config: master weights). */
-const ALSO_COMPARED: Partial<Record<JobField, (keyof TrainingJob)[]>> = { precision: ['amp_style'] };
 
 const PICK = 'pick one with "# trainlens: launcher=<file>"';
 
@@ -25,13 +18,13 @@ const PICK = 'pick one with "# trainlens: launcher=<file>"';
  * known (a launcher-set one says so); one that some launch does not give becomes assumed. Without the other
  * launches (`others` absent) only what the chosen launcher sets is in doubt, and all of it becomes assumed.
  */
-export function settleAcrossLaunchers(chosen: LaunchRead, launch: FoundLaunch, readUnder: (other: FoundLaunch) => LaunchRead): void {
+export function settleAcrossLaunchers(chosen: Values, launch: FoundLaunch, readUnder: (other: FoundLaunch) => { values: Values }): void {
   const count = launch.alternatives.length + 1;
-  const others = launch.others?.map((other) => ({ label: other.label, read: readUnder(other) }));
-  for (const [field, info] of Object.entries(chosen.values) as [JobField, ValueInfo][]) {
+  const others = launch.others?.map((other) => ({ label: other.label, values: readUnder(other).values }));
+  for (const [field, info] of Object.entries(chosen) as [JobField, ValueInfo][]) {
     if (info.status !== 'known') continue;
     const fromLauncher = !!launch.origin && info.source?.file === launch.origin.file;
-    const differing = others?.find((other) => !agrees(field, chosen, other.read));
+    const differing = others?.find((other) => !agrees(info, other.values[field]));
     if (others && !differing) {
       if (fromLauncher) info.reason = `${info.reason ?? ''} — the same in all ${count} launchers: ${launcherNames([launch.label, ...launch.alternatives])}`.trim();
       continue;
@@ -40,14 +33,12 @@ export function settleAcrossLaunchers(chosen: LaunchRead, launch: FoundLaunch, r
     info.status = 'assumed';
     info.reason = fromLauncher || !differing
       ? `${info.reason ?? ''} — one of ${count} launchers; ${PICK}`.trim()
-      : `${info.reason ?? ''} — under ${differing.label} it is ${described(differing.read.values[field])}; one of ${count} launchers, ${PICK}`.trim();
+      : `${info.reason ?? ''} — under ${differing.label} it is ${described(differing.values[field])}; one of ${count} launchers, ${PICK}`.trim();
   }
 }
 
-function agrees(field: JobField, chosen: LaunchRead, other: LaunchRead): boolean {
-  const theirs = other.values[field];
-  if (theirs?.status !== 'known' || !isDeepStrictEqual(theirs.value, chosen.values[field]!.value)) return false;
-  return (ALSO_COMPARED[field] ?? []).every((key) => isDeepStrictEqual(chosen.job?.[key], other.job?.[key]));
+function agrees(ours: ValueInfo, theirs: ValueInfo | undefined): boolean {
+  return theirs?.status === 'known' && isDeepStrictEqual(theirs.value, ours.value);
 }
 
 function described(info: ValueInfo | undefined): string {
