@@ -127,11 +127,14 @@ describe('no mixed precision', () => {
     expect(a.values.amp_style!.reason).toContain('no mixed precision: pure bf16 weights');
   });
 
-  it('the CLI text lists it beside the precision, as none', () => {
+  it('the CLI text and the assumptions leave it to the precision line: a style of none only restates it', () => {
     const a = analyze(LLAMA);
     const text = textReport(a, 'train.py', false);
     expect(text).toMatch(/\n {2}precision +fp32 +\[assumed/);
-    expect(text).toMatch(/\n {2}mixed-precision style +none +\[assumed: no mixed precision/);
+    expect(text).not.toMatch(/mixed-precision style/);
+    expect(a.assumptions.join('\n')).toMatch(/^precision fp32 assumed/m);
+    expect(a.assumptions.join('\n')).not.toMatch(/mixed-precision style/);
+    expect(analyze(`${LLAMA}\nwith torch.autocast("cuda", dtype=torch.bfloat16):\n    pass\n`).assumptions.join('\n')).not.toMatch(/precision/);
   });
 });
 

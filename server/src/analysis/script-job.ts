@@ -19,7 +19,7 @@ import { peft } from './job/peft';
 import { gradScaler, precision } from './job/precision';
 import { quantization } from './job/quantization';
 import type { AnalysisSettings, HoverAnchor, JobField, ValueInfo } from './types';
-import { FIELD_LABELS, formatValue } from './fields';
+import { assumptionLines } from './fields';
 import { rangeOf, unknownValue } from './values';
 import { readStatedValue, type DirectiveResult } from './directives';
 import type { FoundLaunch } from '../launch/discover';
@@ -123,9 +123,7 @@ export function buildScriptJob(facts: PythonFacts, ev: Evaluator, file: string, 
   if (job && settings.assume) applyAssumedSettings(ctx, job, settings.assume);
   if (job && directives) applyStatedValues(ctx, job, directives);
   if (job) settleAmpStyle(ctx.values, job, ctx.values.precision !== readPrecision);
-  const assumptions = Object.entries(ctx.values)
-    .filter(([, v]) => v.status !== 'known')
-    .map(([k, v]) => `${FIELD_LABELS[k as JobField]} ${v.status === 'assumed' ? `${formatValue(v.value)} assumed` : 'unknown'}: ${v.reason ?? ''}`);
+  const assumptions = assumptionLines(ctx.values);
   assumptions.push(...launchNotes);
   if (ds.problem) assumptions.push(`${ds.problem.reason}: the estimate ignores it`);
   else if (ds.found?.settings.problems.length) assumptions.push(...ds.found.settings.problems.map((p) => `DeepSpeed config ${ds.found!.label}: ${p}`));

@@ -13,7 +13,7 @@ import { readYamlDocument, readYamlMap, type YamlMap, type YamlValue } from '../
 import type { WorkspaceFiles } from '../workspace/files';
 import { modelFromConfigJson } from './config-json';
 import { CONSTRUCTORS } from './job/optimizer-names';
-import { FIELD_LABELS, formatValue } from './fields';
+import { assumptionLines, formatValue } from './fields';
 import type { ScriptJob } from './script-job';
 import { loraTargets, torchtuneBuilder } from './torchtune-models';
 import { builtInConfigMessage, findTuneRun, isBuiltInConfig, parseTuneRun, type FoundTuneRun } from './torchtune-launch';
@@ -132,8 +132,7 @@ export function buildTorchtuneJob(text: string, file: string, settings: Analysis
     ...(epochs && perEpoch ? { total_steps: epochs * perEpoch } : {}),
   } : null;
   if (job) assumptions.push(...applyStatedYaml(text, file, job, values, settings));
-  assumptions.unshift(...Object.entries(values).filter(([, v]) => v.status !== 'known')
-    .map(([k, v]) => `${FIELD_LABELS[k as JobField]} ${v.status === 'assumed' ? `${formatValue(v.value)} assumed` : 'unknown'}: ${v.reason ?? ''}`));
+  assumptions.unshift(...assumptionLines(values));
   const anchors = values.model?.source ? [{ kind: 'model' as const, field: 'model' as const, range: values.model.source.range }] : [];
   return { job, values, assumptions, anchors, sites: {} };
 }

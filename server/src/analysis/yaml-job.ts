@@ -12,7 +12,7 @@ import { interpretDeepSpeedConfig, type JsonValue } from '../deepspeed/interpret
 import { readYamlDocument, type YamlMap, type YamlValue } from '../launch/yaml-lite';
 import type { WorkspaceFiles } from '../workspace/files';
 import { modelFromConfigJson } from './config-json';
-import { FIELD_LABELS, formatValue } from './fields';
+import { assumptionLines, formatValue } from './fields';
 import { lossScaleOf } from './job/deepspeed';
 import { HF_NAMES } from './job/optimizer-names';
 import type { ScriptJob } from './script-job';
@@ -89,8 +89,7 @@ export function buildYamlJob(text: string, file: string, settings: AnalysisSetti
   if (ds?.zero) values.zero = { value: ds.zero, status: 'known', source: at('deepspeed'), reason: `DeepSpeed config ${String(get('deepspeed'))}` };
   values.gpus = { value: settings.gpus, status: 'known', reason: 'from settings' };
   const problems = job ? applyStatedYaml(text, file, job, values, settings) : [];
-  const assumptions = Object.entries(values).filter(([, v]) => v.status !== 'known')
-    .map(([k, v]) => `${FIELD_LABELS[k as JobField]} ${v.status === 'assumed' ? `${formatValue(v.value)} assumed` : 'unknown'}: ${v.reason ?? ''}`);
+  const assumptions = assumptionLines(values);
   assumptions.push(...problems);
   if (ds?.problem) assumptions.push(ds.problem);
   const anchors = [...values.model?.source ? [{ kind: 'model' as const, field: 'model' as const, range: values.model.source.range }] : []];

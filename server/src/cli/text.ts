@@ -2,7 +2,7 @@
 import type { MemoryComponent } from '../../../estimator/src/types';
 import { countParams } from '../../../estimator/src';
 import { count, duration, gib } from '../render/units';
-import { FIELD_LABELS, formatValue } from '../analysis/fields';
+import { FIELD_LABELS, formatValue, shownApart } from '../analysis/fields';
 import type { Analysis, JobField } from '../analysis/types';
 import { isShellScript } from '../workspace/discover';
 
@@ -29,7 +29,7 @@ export function textReport(analysis: Analysis, displayName: string, verbose: boo
   out.push('', 'Job:');
   out.push(`  ${'model'.padEnd(28)} ${job.model.id} (${job.model.family}, ${count(params.total)} params, ${count(params.trainable)} trainable)`);
   const fields: JobField[] = ['micro_batch', 'grad_accum', 'seq_len', 'precision', 'amp_style', 'optimizer', 'grad_checkpointing', 'attention', 'peft'];
-  for (const field of fields) {
+  for (const field of fields.filter((f) => shownApart(f, analysis.values[f]))) {
     const info = analysis.values[field];
     const status = info && info.status !== 'known' ? `  [${info.status}${info.reason ? `: ${info.reason}` : ''}]` : '';
     out.push(`  ${FIELD_LABELS[field].padEnd(28)} ${formatValue(info ? info.value : (job as unknown as Record<string, unknown>)[field])}${verbose || status ? status : ''}`);

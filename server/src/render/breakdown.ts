@@ -2,6 +2,7 @@
  * The memory breakdown of an Analysis as Markdown: what a hover shows, and what the CLI prints.
  */
 import type { Analysis, HoverAnchor, JobField } from '../analysis/types';
+import { shownApart } from '../analysis/fields';
 import { DEFAULT_UTILIZATION, UTILIZATION_SOURCE } from '../../../estimator/src/compute';
 import type { Estimate, MemoryComponent, TrainingJob } from '../../../estimator/src/types';
 import { bestPlanLine } from '../fixes/build';
@@ -45,7 +46,7 @@ export function breakdownMarkdown(analysis: Analysis, anchor?: HoverAnchor, deta
     if (unknown.length > 0) sections.push(bulletList(unknown));
   }
   const anchored = anchor?.field ?? (anchor?.kind === 'model' ? 'model' : undefined);
-  const provenance = anchored && [anchored, ...(SHOWN_WITH[anchored] ?? [])].map((field) => provenanceLine(analysis, field)).filter(Boolean);
+  const provenance = anchored && [anchored, ...(SHOWN_WITH[anchored] ?? [])].filter((field) => shownApart(field, analysis.values[field])).map((field) => provenanceLine(analysis, field)).filter(Boolean);
   if (provenance && provenance.length) sections.push(provenance.join('  \n'));
   if (anchor?.field === 'zero' && analysis.configSummary) sections.push(analysis.configSummary);
   if (anchor?.kind === 'model' && analysis.job?.model.source) {
