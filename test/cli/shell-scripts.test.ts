@@ -35,7 +35,7 @@ describe('trainlens check with shell scripts', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0); // TL008 is information: no job fails
     expect(run.stdout).toContain(`scripts/finetune.sh: shell script, 1 finding\n\nFindings:\n  ${LINE}:${COLUMN} information TL008: \`llama3_1/8B_lora\` is a config that ships inside the torchtune package`);
-    expect(run.stdout).toContain('tune cp llama3_1/8B_lora ./my_config.yaml');
+    expect(run.stdout).toContain('tune cp llama3_1/8B_lora ./8B_lora.yaml');
     expect(run.stdout).toContain('train/gpt2.py: fits');
     expect(run.stdout).not.toContain('setup.sh');
     expect(run.stdout).not.toContain('No training job found');
@@ -66,7 +66,7 @@ describe('trainlens check with shell scripts', () => {
     expect(result).toMatchObject({
       ruleId: 'TL008',
       level: 'note',
-      message: { text: expect.stringContaining('tune cp llama3_1/8B_lora ./my_config.yaml') },
+      message: { text: expect.stringContaining('tune cp llama3_1/8B_lora ./8B_lora.yaml') },
       properties: { fit: 'unknown', total_bytes: null },
     });
     expect(result.locations[0].physicalLocation).toEqual({

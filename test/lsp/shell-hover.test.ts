@@ -81,10 +81,10 @@ describe('a shell script with tune run lines in the editor', () => {
       expect(md).toContain('From this line it also takes:\n\n- the recipe `lora_finetune_distributed`, 2 processes per node\n');
       expect(md).toContain('- the overrides `batch_size=4`, `output_dir=/scratch/my  run`, applied over the config');
       // the same copy the diagnostic names, and the whole line (torchrun options and overrides kept, quotes untouched)
-      const copy = 'tune cp llama3_1/8B_lora ./my_config.yaml';
+      const copy = 'tune cp llama3_1/8B_lora ./8B_lora.yaml';
       expect(builtIn.message).toContain(copy);
       expect(md).toContain(`1. copy the config: \`${copy}\``);
-      expect(md).toContain('2. point `--config` at the copy:\n\n   `tune run --nproc_per_node 2 lora_finetune_distributed --config ./my_config.yaml batch_size=4 output_dir="/scratch/my  run"`');
+      expect(md).toContain('2. point `--config` at the copy:\n\n   `tune run --nproc_per_node 2 lora_finetune_distributed --config ./8B_lora.yaml batch_size=4 output_dir="/scratch/my  run"`');
     }
   });
 
@@ -127,8 +127,8 @@ describe('the hover in process', () => {
       const analysis = analyzeFile(analyzer, ws, 'f.sh');
       expect(analysis.findings.map((f) => f.code)).toEqual(['TL008']);
       const md = hoverMarkdown(hoverAt(analysis, { line: 1, character: 45 }));
-      expect(md).toContain('1. copy the config: `tune cp llama3_2/1B_lora_single_device ./my_config.yaml`');
-      expect(md).toContain('2. point `--config` at the copy: this line names the config through a variable; set it to `./my_config.yaml`');
+      expect(md).toContain('1. copy the config: `tune cp llama3_2/1B_lora_single_device ./1B_lora_single_device.yaml`');
+      expect(md).toContain('2. point `--config` at the copy: this line names the config through a variable; set it to `./1B_lora_single_device.yaml`');
       expect(hoverAt(analysis, { line: 0, character: 2 })).toBeNull();
     } finally {
       analyzer.dispose();

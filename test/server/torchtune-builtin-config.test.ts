@@ -30,8 +30,18 @@ describe('tune run with a config TrainLens cannot open', () => {
     const [f] = a.findings;
     expect(f).toMatchObject({ code: 'TL008', severity: 'information', range: { start: { line: 3, character: 13 }, end: { line: 3, character: 29 } } });
     expect(f.message).toBe('`llama3_1/8B_lora` is a config that ships inside the torchtune package, outside the workspace: TrainLens does not open it ' +
-      'and does not guess its values. To estimate this run, copy it into the workspace with `tune cp llama3_1/8B_lora ./my_config.yaml` ' +
-      'and point --config at the copy: `tune run lora_finetune_distributed --config ./my_config.yaml`');
+      'and does not guess its values. To estimate this run, copy it into the workspace with `tune cp llama3_1/8B_lora ./8B_lora.yaml` ' +
+      'and point --config at the copy: `tune run lora_finetune_distributed --config ./8B_lora.yaml`');
+  });
+
+  it('two built-in configs in one script are copied to two files, each named after its config', () => {
+    const root = writeWorkspace({
+      'sweep.sh': 'tune run lora_finetune_single_device --config llama3_1/8B_lora_single_device\ntune run full_finetune_single_device --config llama3_2/1B_full_single_device\n',
+    });
+    const messages = analyzeFile(analyzer, root, 'sweep.sh').findings.map((f) => f.message);
+    expect(messages).toHaveLength(2);
+    expect(messages[0]).toContain('`tune cp llama3_1/8B_lora_single_device ./8B_lora_single_device.yaml`');
+    expect(messages[1]).toContain('`tune cp llama3_2/1B_full_single_device ./1B_full_single_device.yaml`');
   });
 
   it('a config file of the workspace: nothing to say; a missing one: its reason', () => {
@@ -57,14 +67,14 @@ describe('tune run with a config TrainLens cannot open', () => {
     expect(a.job!.micro_batch).not.toBe(64);
     expect(a.job!.gpus).toBe(1);
     expect(a.assumptions).toContain('the launch command does not run this file: `llama3/8B_lora` is a config that ships inside the torchtune package, outside the workspace: ' +
-      'TrainLens does not open it and does not guess its values. To estimate this run, copy it into the workspace with `tune cp llama3/8B_lora ./my_config.yaml` ' +
-      'and point --config at the copy: `tune run lora_finetune_distributed --config ./my_config.yaml`');
+      'TrainLens does not open it and does not guess its values. To estimate this run, copy it into the workspace with `tune cp llama3/8B_lora ./8B_lora.yaml` ' +
+      'and point --config at the copy: `tune run lora_finetune_distributed --config ./8B_lora.yaml`');
   });
 
   it('trainlens explain finetune.sh prints it (bundled CLI)', () => {
     const root = writeWorkspace({ 'finetune.sh': 'tune run lora_finetune_single_device --config llama3_1/8B_lora_single_device\n' });
     const run = runCli(['explain', 'finetune.sh'], root);
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toContain('tune cp llama3_1/8B_lora_single_device ./my_config.yaml');
+    expect(run.stdout).toContain('tune cp llama3_1/8B_lora_single_device ./8B_lora_single_device.yaml');
   });
 });

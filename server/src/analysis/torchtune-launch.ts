@@ -88,14 +88,20 @@ export function isBuiltInConfig(config: string): boolean {
   return !/\.ya?ml$/i.test(config);
 }
 
-/** Where the message and the hover suggest copying a built-in config to. */
-export const CONFIG_COPY = './my_config.yaml';
+/**
+ * Where the message and the hover suggest copying a built-in config to: a file named after it
+ * (`llama3_1/8B_lora` → `./8B_lora.yaml`), so two configs of one script get two copies.
+ */
+export function configCopy(config: string): string {
+  const name = config.split('/').pop()!.replace(/[^\w.-]/g, '_');
+  return `./${name || 'config'}.yaml`;
+}
 
 /** What TrainLens cannot open, and the copy that lets it read the run (`tune cp`, torchtune/_cli/cp.py). */
 export function builtInConfigMessage(run: TuneRun): string {
   return `\`${run.config}\` is a config that ships inside the torchtune package, outside the workspace: TrainLens does not open it ` +
-    `and does not guess its values. To estimate this run, copy it into the workspace with \`tune cp ${run.config} ${CONFIG_COPY}\` ` +
-    `and point --config at the copy: \`tune run ${run.recipe} --config ${CONFIG_COPY}\``;
+    `and does not guess its values. To estimate this run, copy it into the workspace with \`tune cp ${run.config} ${configCopy(run.config)}\` ` +
+    `and point --config at the copy: \`tune run ${run.recipe} --config ${configCopy(run.config)}\``;
 }
 
 /** A `tune run` line of a shell script whose config TrainLens cannot read, for the hover on its TL008. */

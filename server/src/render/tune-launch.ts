@@ -5,7 +5,7 @@
  * and the line pointed at the copy, with the destination the diagnostic names.
  */
 import { FIELD_LABELS } from '../analysis/fields';
-import { CONFIG_COPY, type UnreadableTuneRun } from '../analysis/torchtune-launch';
+import { configCopy, type UnreadableTuneRun } from '../analysis/torchtune-launch';
 import type { JobField } from '../analysis/types';
 import { bulletList, code, escapeMarkdown } from './markdown';
 
@@ -56,19 +56,20 @@ function lineValues({ run }: UnreadableTuneRun): string[] {
 
 /** `tune cp` into the folder the script is launched from (torchtune reads --config from there; TrainLens from the script's folder, then the workspace's). */
 function copySteps({ run, text }: UnreadableTuneRun): string {
-  const pointed = pointedAtCopy(text, run.config);
+  const copy = configCopy(run.config);
+  const pointed = pointedAtCopy(text, run.config, copy);
   const point = pointed
     ? `point ${code('--config')} at the copy:\n\n   ${code(pointed)}`
-    : `point ${code('--config')} at the copy: this line names the config through a variable; set it to ${code(CONFIG_COPY)}`;
-  return `To estimate it, in the folder the script is launched from:\n\n1. copy the config: ${code(`tune cp ${run.config} ${CONFIG_COPY}`)}\n2. ${point}`;
+    : `point ${code('--config')} at the copy: this line names the config through a variable; set it to ${code(copy)}`;
+  return `To estimate it, in the folder the script is launched from:\n\n1. copy the config: ${code(`tune cp ${run.config} ${copy}`)}\n2. ${point}`;
 }
 
 /** The launch line with the config's name replaced by the copy, or undefined when the line does not write the name itself. */
-function pointedAtCopy(text: string, config: string): string | undefined {
+function pointedAtCopy(text: string, config: string, copy: string): string | undefined {
   const escaped = config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const written = new RegExp(`(^|[\\s='"])${escaped}(?=['"]?(\\s|$))`);
   if (!written.test(text)) return undefined;
-  return squeezeSpaces(text.replace(written, (_, before: string) => `${before}${CONFIG_COPY}`));
+  return squeezeSpaces(text.replace(written, (_, before: string) => `${before}${copy}`));
 }
 
 /** Runs of blanks (left by joined continuation lines) as one space, except inside quotes. */
