@@ -253,20 +253,26 @@ describe.skipIf(skip)('TrainLens commands and recovery in a real VS Code (code-s
     // ("File: Save All" leaves a config the edit created unsaved in code-server 4.100: save each tab)
     await waitForText(page, '.notifications-toasts', [new RegExp(`TrainLens applied: ${escapeRegExp(top.title)}`)], UI_MS, 'the plan applied');
     const dirty = page.locator('.tabs-container .tab.dirty');
-    await until(async () => {
-      if ((await dirty.count()) === 0) return true;
+    // the script and its config changed as the plan says: the CLI reads the plan's values from the saved files
+    // (a config the edit created can turn dirty after the script was saved: keep saving until the CLI sees the plan)
+    const planRead = () => {
+      const read = cli<ExplainJson>(session.workspace, ['explain', file, '--gpu', GPU]);
+      try {
+        for (const change of top.changes) checkChange(change, read.values, session.workspace);
+        return read;
+      } catch {
+        return undefined;
+      }
+    };
+    const now = await until(async () => {
+      if ((await dirty.count()) === 0) return fs.readFileSync(file, 'utf8') !== before ? planRead() : undefined;
       const name = (await dirty.first().getAttribute('aria-label')) ?? '';
       await dirty.first().click();
       await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: UI_MS });
       await page.keyboard.press('Control+S');
       await page.locator('.tabs-container .tab.dirty', { hasText: name }).waitFor({ state: 'detached', timeout: UI_MS });
       return undefined;
-    }, UI_MS, 'every edited file saved');
-
-    // the script and its config changed as the plan says: the CLI reads the plan's values from the saved files
-    await until(() => (fs.readFileSync(file, 'utf8') !== before ? true : undefined), UI_MS, `${FILE} saved with the plan's edits`);
-    const now = cli<ExplainJson>(session.workspace, ['explain', file, '--gpu', GPU]);
-    for (const change of top.changes) checkChange(change, now.values, session.workspace);
+    }, UI_MS, `every edited file saved, and the CLI reading the plan's values from them (${top.changes.map((c) => c.label).join(' + ')})`);
     // with the plan's memory per GPU, in the CLI and in the editor
     expect(gibNumber(now.estimate.per_gpu.total)).toBe(gibNumber(top.per_gpu_total_bytes));
     // the script was analysed when the edit changed it, before its new config was saved: the config's save
