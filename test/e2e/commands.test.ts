@@ -23,7 +23,7 @@ import { gib, gibNumber } from '../../server/src/render/units';
 import { REPO_ROOT } from './harness/env';
 import { startSession, type EditorSession } from './harness/session';
 import { modelIdPositions } from './harness/source';
-import { goTo, HOVER, PROBLEM_ROWS, quickOpen, runCommand, startCommand, STATUS_ITEMS, waitForText, webviewFrame } from './harness/workbench';
+import { goTo, HOVER, PROBLEM_ROWS, quickOpen, runCommand, startCommand, STATUS_ITEMS, until, waitForText, webviewFrame } from './harness/workbench';
 
 const GPU = 'V100-32GB';
 const FILE = 'llama2-7b-full-finetune.py';
@@ -65,16 +65,6 @@ function serverPids(extensionsDir: string): number[] {
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
-async function until<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** The timeline webview's frame once its panel (tab "Memory timeline: FILE") is open. */
 async function timelineFrame(page: Page): Promise<Frame> {

@@ -24,6 +24,7 @@ import {
   PROBLEM_ROWS,
   quickOpen,
   runCommand,
+  until,
   waitForText,
 } from './harness/workbench';
 
@@ -140,12 +141,3 @@ describe.skipIf(skip)('TrainLens in a real VS Code (code-server + Chromium)', ()
   }, 3 * 60_000);
 });
 
-async function until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}

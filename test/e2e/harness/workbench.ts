@@ -192,3 +192,14 @@ export async function webviewFrame(page: Page, selector: string, timeoutMs: numb
 
 /** The status bar's items' texts, one string each. */
 export const STATUS_ITEMS = '.statusbar-item';
+
+/** The first value `probe` gives (anything but undefined), probed every 200 ms until the deadline. */
+export async function until<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
