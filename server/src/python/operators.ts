@@ -8,9 +8,16 @@ export function truthy(v: PyValue): boolean {
   return v !== null && v !== false && v !== 0 && v !== '';
 }
 
-/** One comparison operator (`is not` and `not in` as two words) on scalars. */
+/**
+ * One comparison operator (`is not` and `not in` as two words) on scalars; `in`/`not in` also test a
+ * scalar against a list of scalars (`model_args.torch_dtype in ["auto", None]`) or a substring of a string.
+ */
 export function compare(op: string, a: PyValue, b: PyValue): boolean | undefined {
   const scalar = (v: PyValue) => typeof v !== 'object' || v === null;
+  if (op === 'in' || op === 'not in') {
+    const found = membership(a, b);
+    return found === undefined ? undefined : found === (op === 'in');
+  }
   if (!scalar(a) || !scalar(b)) return undefined;
   const numbers = typeof a === 'number' && typeof b === 'number';
   switch (op) {
@@ -22,6 +29,13 @@ export function compare(op: string, a: PyValue, b: PyValue): boolean | undefined
     case '>=': return numbers ? a >= b : undefined;
     default: return undefined;
   }
+}
+
+function membership(item: PyValue, container: PyValue): boolean | undefined {
+  if (typeof item === 'object' && item !== null) return undefined;
+  if (typeof container === 'string') return typeof item === 'string' ? container.includes(item) : undefined;
+  if (!Array.isArray(container) || !container.every((c) => typeof c !== 'object' || c === null)) return undefined;
+  return container.includes(item);
 }
 
 export function arithmetic(op: string, a: number, b: number): number | undefined {

@@ -6,7 +6,8 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { callsNamed, type PythonFacts } from './facts';
-import type { Evaluated, Evaluator } from './evaluate';
+import { clip, type Evaluated, type Evaluator, type PyValue } from './evaluate';
+import { within } from './local-classes';
 import { readEnvironment } from './environment';
 import { argKey, parseFireValue } from './script-args';
 
@@ -34,6 +35,8 @@ export class ParameterSources {
           const cli = this.ev.commandLine(node.text, p, entry === 'fire' ? parseFireValue : undefined);
           if (cli) return cli;
         }
+        const passed = this.callSiteArgument(fn, fnName, index, p, node, depth);
+        if (passed) return passed;
         const value = p.childForFieldName('value');
         if (value) return prefixed(this.ev.evaluate(value, depth + 1), `default of parameter ${node.text} of ${fnName}()`);
         return this.clickOption(fn, node.text, depth) ?? this.spawnArgument(fnName, index, node, depth)
@@ -73,6 +76,42 @@ export class ParameterSources {
       return readEnvironment(this.ev, this.ev.env, args[0], args[1]?.type === 'keyword_argument' ? args[1].childForFieldName('value') ?? undefined : args[1], node, depth);
     }
     return undefined;
+  }
+
+  /**
+   * A module-level function's parameter where the file calls the function by name (`training_function(config, args)`,
+   * accelerate's example scripts): the value every call passes, read at the call (a call that leaves it out
+   * passes the default). Undefined when no call passes it, or a call leaves out a parameter without a default;
+   * a failure when calls pass different values or one cannot be matched to the parameter (`f(*xs)`, `f(**kw)`).
+   * Methods and decorated functions (click, hydra) are left out: their callers are not the calls by name.
+   */
+  private callSiteArgument(fn: Node, fnName: string, index: number, param: Node, node: Node, depth: number): Evaluated | undefined {
+    if (enclosingClass(fn) || decorators(fn).length) return undefined;
+    const calls = callsNamed(this.facts, fnName).filter((c) => !c.receiver && !within(c.call, fn));
+    const params = fn.childForFieldName('parameters')?.namedChildren ?? [];
+    const positionalUpTo = params.findIndex((q) => q?.type === 'list_splat_pattern' || q?.type === 'keyword_separator' || q?.type === 'dictionary_splat_pattern');
+    const byPosition = positionalUpTo === -1 || index < positionalUpTo;
+    const values: Evaluated[] = [];
+    let passedAnywhere = false;
+    for (const call of calls) {
+      const args = call.args.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment');
+      if (args.some((a) => a.type === 'list_splat' || a.type === 'dictionary_splat')) {
+        return { ok: false, reason: `\`${node.text}\` is passed to ${fnName}() at line ${call.call.startPosition.row + 1} through *args/**kwargs`, node };
+      }
+      const arg = call.keywords.get(node.text)?.childForFieldName('value') ?? (byPosition ? call.positional[index] : undefined);
+      const def = param.childForFieldName('value');
+      // Left out without a default: something other than this call supplies it.
+      if (!arg && !def) return undefined;
+      passedAnywhere ||= !!arg;
+      const value = arg
+        ? prefixed(this.ev.evaluate(arg, depth + 1), `\`${node.text}\` = ${clip(arg.text)} passed by ${fnName}(...) at line ${call.call.startPosition.row + 1}`)
+        : prefixed(this.ev.evaluate(def!, depth + 1), `default of parameter ${node.text} of ${fnName}()`);
+      if (!value.ok) return value;
+      values.push(value);
+    }
+    if (!passedAnywhere) return undefined;
+    const differ = values.find((v) => v.ok && JSON.stringify(plain(v.value)) !== JSON.stringify(plain((values[0] as typeof v).value)));
+    return differ ? { ok: false, reason: `${fnName}() is called with different values of \`${node.text}\``, node } : values[0];
   }
 
   /** `fire.Fire(fn)` / `Fire(fn)`, or a click command: the command line sets the parameters. */
@@ -117,6 +156,13 @@ export class ParameterSources {
     }
     return undefined;
   }
+}
+
+/** A value as JSON can compare it: a dict by the text of its entries. */
+function plain(v: PyValue): unknown {
+  if (Array.isArray(v)) return v.map(plain);
+  if (typeof v === 'object' && v !== null && v.kind === 'dict') return [...v.entries].map(([k, n]) => [k, n.text]);
+  return v;
 }
 
 function parameterName(p: Node): string | undefined {
