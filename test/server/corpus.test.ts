@@ -85,12 +85,15 @@ function at(root: unknown, path: string): unknown {
   return node;
 }
 
-/** The resolved value of a path: from the job, or (when no job could be built) from the field's ValueInfo. */
+/** The resolved value of a path: from the job, or (when no job could be built) from the field's ValueInfo ("zero.stage": inside values.zero). */
 function resolvedValue(analysis: Analysis, path: string): unknown {
   if (analysis.job) return at(analysis.job, path);
   const values = analysis.values as Record<string, ValueInfo | undefined>;
-  const info = values[path] ?? (VALUE_ALIASES[path] === 'model' ? values.model : undefined);
-  return info && info.status !== 'unknown' ? info.value : undefined;
+  if (VALUE_ALIASES[path] === 'model') return values.model && values.model.status !== 'unknown' ? values.model.value : undefined;
+  const [head, ...rest] = path.split('.');
+  const info = values[path] ?? values[head];
+  if (!info || info.status === 'unknown') return undefined;
+  return values[path] || rest.length === 0 ? info.value : at(info.value, rest.join('.'));
 }
 
 /**

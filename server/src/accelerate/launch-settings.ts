@@ -113,7 +113,8 @@ export function settingsOf(cfg: AccelerateConfig, launch: AccelerateLaunch, file
   return out;
 }
 
-function strategyName(v: unknown): FsdpConfig['strategy'] {
+/** An FSDP1 sharding strategy as accelerate writes it, by name or by its number (accelerate utils/constants.py FSDP_SHARDING_STRATEGY, 1-based). */
+export function strategyName(v: unknown): FsdpConfig['strategy'] {
   const raw = String(v ?? 'FULL_SHARD').toUpperCase();
   const byNumber: Record<string, FsdpConfig['strategy']> = { '1': 'FULL_SHARD', '2': 'SHARD_GRAD_OP', '3': 'NO_SHARD', '4': 'HYBRID_SHARD', '5': 'HYBRID_SHARD' };
   return byNumber[raw] ?? (['FULL_SHARD', 'SHARD_GRAD_OP', 'NO_SHARD', 'HYBRID_SHARD'].includes(raw) ? raw as FsdpConfig['strategy'] : 'FULL_SHARD');

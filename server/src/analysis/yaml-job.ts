@@ -1,18 +1,21 @@
 /**
  * YAML-driven trainers, read by the keys that decide memory: axolotl configs (`base_model`,
- * `micro_batch_size`, `sequence_len`, `adapter`, `load_in_4bit`, ...; axolotl utils/config schema)
- * and LLaMA-Factory configs (`model_name_or_path` + `finetuning_type`/`stage`; its hparams
- * dataclasses: cutoff_len default 2048, lora_rank 8, lora_alpha default 2·rank, quantization_bit).
- * torchtune recipe configs are read by torchtune-job.ts.
- * Every value points at its key's line; defaults are reported as assumed.
+ * `micro_batch_size`, `sequence_len` default 512, `adapter`, `load_in_4bit`, `fsdp`/`fsdp_config`, ...;
+ * axolotl utils/schemas/config.py) and LLaMA-Factory configs (`model_name_or_path` + `finetuning_type`/`stage`;
+ * its hparams dataclasses: finetuning_type default lora, cutoff_len default 2048, lora_rank 8, lora_alpha
+ * default 2·rank, quantization_bit, pure_bf16). torchtune recipe configs are read by torchtune-job.ts.
+ * Every value points at its key's line; defaults are reported as assumed. Values the keys decide are reported
+ * whether or not the model is known (without one there is no job, but the values stand).
  */
 import { findModel } from '../../../estimator/src/catalog';
-import type { Attention, Optimizer, PeftConfig, Precision, QuantizationConfig, TrainingJob } from '../../../estimator/src/types';
+import type { AmpStyle, Attention, Optimizer, PeftConfig, Precision, QuantizationConfig, TrainingJob } from '../../../estimator/src/types';
+import { trainerFsdp } from '../accelerate/trainer-fsdp';
 import { interpretDeepSpeedConfig, type JsonValue } from '../deepspeed/interpret';
 import { readYamlDocument, type YamlMap, type YamlValue } from '../launch/yaml-lite';
 import type { WorkspaceFiles } from '../workspace/files';
 import { modelFromConfigJson } from './config-json';
 import { assumptionLines, formatValue } from './fields';
+import { ampStyleInfo } from './job/amp-style';
 import { lossScaleOf } from './job/deepspeed';
 import { HF_NAMES } from './job/optimizer-names';
 import type { ScriptJob } from './script-job';
@@ -35,6 +38,10 @@ export function buildYamlJob(text: string, file: string, settings: AnalysisSetti
     const line = lines.get(key);
     return line === undefined ? undefined : { file, range: { start: { line, character: 0 }, end: { line, character: key.length } } };
   };
+  const sourceOf = (key: string) => {
+    const source = at(key);
+    return source ? { source } : {};
+  };
   const set = <T>(field: JobField, key: string | undefined, value: T, fallbackReason?: string): T => {
     const source = key ? at(key) : undefined;
     values[field] = key && key in root
@@ -56,44 +63,66 @@ export function buildYamlJob(text: string, file: string, settings: AnalysisSetti
 
   const micro_batch = set('micro_batch', num(names.micro) ? names.micro : undefined, num(names.micro) ?? (flavour === 'axolotl' ? 1 : 8), flavour === 'axolotl' ? 'axolotl default micro_batch_size=1' : 'TrainingArguments default per_device_train_batch_size=8');
   const grad_accum = set('grad_accum', num('gradient_accumulation_steps') ? 'gradient_accumulation_steps' : undefined, num('gradient_accumulation_steps') ?? 1, 'default 1');
-  const seq_len = set('seq_len', num(names.seq) ? names.seq : undefined, num(names.seq) ?? 2048, `${names.seq} default 2048`);
+  const seqDefault = flavour === 'axolotl' ? 512 : 2048;
+  const seq_len = set('seq_len', num(names.seq) ? names.seq : undefined, num(names.seq) ?? seqDefault, `${flavour === 'axolotl' ? 'axolotl' : 'LLaMA-Factory'} default ${names.seq}=${seqDefault}`);
 
   const ds = deepspeedOf(get('deepspeed'), file, files);
+  const fsdp = ds?.zero ? undefined : trainerFsdp(root);
   const half = truthy(get('bf16')) ? 'bf16' : truthy(get('fp16')) ? 'fp16' : undefined;
-  const precision: Precision = half ? `${half}-mixed` : 'fp32';
-  set('precision', half === 'bf16' ? 'bf16' : half === 'fp16' ? 'fp16' : undefined, precision, 'no bf16/fp16: fp32');
+  // LLaMA-Factory pure_bf16: bf16 weights trained as they are, without AMP (FinetuningArguments.pure_bf16).
+  const pure = flavour === 'llamafactory' && get('pure_bf16') === true;
+  const precision: Precision = pure ? 'bf16' : half ? `${half}-mixed` : 'fp32';
+  set('precision', pure ? 'pure_bf16' : half === 'bf16' ? 'bf16' : half === 'fp16' ? 'fp16' : undefined, precision, 'no bf16/fp16: fp32');
   if (get('bf16') === 'auto') values.precision!.reason = 'bf16: auto (bf16 where the GPU supports it)';
+  const amp = ampStyleOf(ds !== undefined && !ds.problem, fsdp !== undefined, pure, half);
+  values.amp_style = ampStyleInfo(values.precision!, precision, amp.style, amp.how);
 
   const written = get(names.optim);
   const optimName = typeof written === 'string' && Object.hasOwn(HF_NAMES, written) ? written : undefined;
   const optimizer: Optimizer = set('optimizer', optimName && HF_NAMES[optimName] ? names.optim : undefined, (optimName && HF_NAMES[optimName]) || 'adamw', 'TrainingArguments default optim="adamw_torch"');
 
   const ckptKey = flavour === 'axolotl' ? 'gradient_checkpointing' : 'disable_gradient_checkpointing';
-  const ckpt = flavour === 'axolotl' ? truthy(get(ckptKey)) : !truthy(get(ckptKey));
+  // axolotl's "offload"/"unsloth" checkpoint too, and move the saved activations to the CPU (counted as plain checkpointing)
+  const ckpt = flavour === 'axolotl' ? truthy(get(ckptKey)) || get(ckptKey) === 'offload' || get(ckptKey) === 'unsloth' : !truthy(get(ckptKey));
   set('grad_checkpointing', ckptKey in root ? ckptKey : undefined, ckpt, flavour === 'axolotl' ? 'axolotl default off' : 'LLaMA-Factory enables gradient checkpointing unless disable_gradient_checkpointing');
+  if (fsdp?.checkpointing?.value && !ckpt) values.grad_checkpointing = { value: true, status: 'known', ...sourceOf(fsdp.checkpointing.key), reason: `${fsdp.checkpointing.key}: true (accelerate checkpoints each wrapped layer)` };
+  const grad_checkpointing = values.grad_checkpointing!.value as boolean;
 
   const attention = attentionOf(root, flavour);
   set('attention', attention.key, attention.value, 'transformers default SDPA');
 
   const peft = peftOf(root, flavour);
-  values.peft = peft ? { value: peft, status: 'known', source: at(flavour === 'axolotl' ? 'adapter' : 'finetuning_type') } : { value: null, status: 'known', reason: 'full fine-tuning' };
+  const peftKey = flavour === 'axolotl' ? 'adapter' : 'finetuning_type';
+  values.peft = flavour === 'llamafactory' && !(peftKey in root)
+    ? { value: peft, status: 'assumed', reason: 'no finetuning_type: LLaMA-Factory default lora' }
+    : peft ? { value: peft, status: 'known', source: at(peftKey) } : { value: null, status: 'known', reason: 'full fine-tuning' };
   const quantization = quantOf(root, flavour, half);
   if (quantization) values.quantization = { value: quantization, status: 'known', source: at(flavour === 'axolotl' ? (get('load_in_4bit') ? 'load_in_4bit' : 'load_in_8bit') : 'quantization_bit') };
 
   const job: TrainingJob | null = arch ? {
     model: { ...arch, id: modelId! }, micro_batch, grad_accum, seq_len, precision,
-    amp_style: ds && half ? 'master_weights' : 'autocast', optimizer, grad_checkpointing: ckpt, attention: attention.value, peft, gpus: settings.gpus,
+    amp_style: amp.style, optimizer, grad_checkpointing, attention: attention.value, peft, gpus: settings.gpus,
     ...(quantization ? { quantization } : {}), ...(ds?.zero ? { zero: ds.zero } : {}), ...(ds?.lossScale ? { loss_scale: ds.lossScale } : {}),
-    ...(typeof get('tf32') === 'boolean' ? { tf32: get('tf32') as boolean } : {}),
+    ...(fsdp ? { fsdp: fsdp.value } : {}), ...(typeof get('tf32') === 'boolean' ? { tf32: get('tf32') as boolean } : {}),
   } : null;
   if (ds?.zero) values.zero = { value: ds.zero, status: 'known', source: at('deepspeed'), reason: `DeepSpeed config ${String(get('deepspeed'))}` };
+  if (fsdp) values.fsdp = { value: fsdp.value, status: 'known', ...sourceOf(fsdp.key), reason: fsdp.reason };
   values.gpus = { value: settings.gpus, status: 'known', reason: 'from settings' };
-  const problems = job ? applyStatedYaml(text, file, job, values, settings) : [];
+  const problems = applyStatedYaml(text, file, job, values, settings);
   const assumptions = assumptionLines(values);
   assumptions.push(...problems);
   if (ds?.problem) assumptions.push(ds.problem);
   const anchors = [...values.model?.source ? [{ kind: 'model' as const, field: 'model' as const, range: values.model.source.range }] : []];
   return { job, values, assumptions, anchors, sites: {} };
+}
+
+/** How the half precision is applied: DeepSpeed's engine and FSDP keep half parameters over an fp32 master copy, the Trainer alone autocasts. */
+function ampStyleOf(deepspeed: boolean, fsdp: boolean, pure: boolean, half: 'bf16' | 'fp16' | undefined): { style: AmpStyle; how: string } {
+  if (pure) return { style: 'autocast', how: 'pure_bf16: bf16 weights trained without AMP' };
+  if (!half) return { style: 'autocast', how: 'no bf16/fp16 flag' };
+  if (deepspeed) return { style: 'master_weights', how: `DeepSpeed's engine under the Trainer (${half})` };
+  if (fsdp) return { style: 'master_weights', how: 'FSDP MixedPrecision policy over fp32 sharded parameters' };
+  return { style: 'autocast', how: `the Trainer runs the forward under torch.autocast (${half})` };
 }
 
 function truthy(v: YamlValue | undefined): boolean {
@@ -107,13 +136,16 @@ function lookupConfig(id: string, file: string, files: WorkspaceFiles) {
 
 function attentionOf(root: YamlMap, flavour: Flavour): { key?: string; value: Attention } {
   if (flavour === 'axolotl') {
+    // newer axolotl names the backend in `attention` (flash, sdpa, eager, ...); older configs set one boolean each
+    const named = ({ flash: 'flash', flash_attention_2: 'flash', sdpa: 'sdpa', eager: 'eager' } as const)[String(root.attention)];
+    if (named) return { key: 'attention', value: named };
     if (root.flash_attention === true) return { key: 'flash_attention', value: 'flash' };
     if (root.sdp_attention === true) return { key: 'sdp_attention', value: 'sdpa' };
     return { value: 'sdpa' };
   }
   const fa = root.flash_attn;
   if (fa === 'fa2') return { key: 'flash_attn', value: 'flash' };
-  if (fa === 'disabled') return { key: 'flash_attn', value: 'eager' };
+  if (fa === 'disabled' || fa === 'off') return { key: 'flash_attn', value: 'eager' };
   if (fa === 'sdpa') return { key: 'flash_attn', value: 'sdpa' };
   return { value: 'sdpa' };
 }
@@ -130,7 +162,7 @@ function peftOf(root: YamlMap, flavour: Flavour): PeftConfig | null {
     const targets = root.lora_target_linear === true ? ['all-linear'] : strings(root.lora_target_modules) ?? ['q_proj', 'v_proj'];
     return { method: 'lora', r: num('lora_r', 8), alpha: num('lora_alpha', 16), targets, dropout: num('lora_dropout', 0) };
   }
-  if (root.finetuning_type !== 'lora') return null;
+  if ((root.finetuning_type ?? 'lora') !== 'lora') return null;
   const r = num('lora_rank', 8);
   const target = strings(root.lora_target) ?? ['all'];
   return { method: 'lora', r, alpha: num('lora_alpha', 2 * r), targets: target.includes('all') ? ['all-linear'] : target, dropout: num('lora_dropout', 0) };

@@ -3,17 +3,20 @@
  * `# trainlens: seq_len=4096 micro_batch=2` (they win, as in scripts) and the `trainlens.assume`
  * setting (it fills only values that are not known). Keys and values as directives.ts reads them.
  */
-import type { TrainingJob } from '../../../estimator/src/types';
+import type { Precision, TrainingJob } from '../../../estimator/src/types';
 import { readStatedValue } from './directives';
 import { settleAmpStyle } from './job/amp-style';
 import type { AnalysisSettings, JobField, ValueInfo } from './types';
 
-/** Applies the stated values to `job` and `values` (whose amp_style then follows the job); returns what could not be read, as sentences. */
-export function applyStatedYaml(text: string, file: string, job: TrainingJob, values: Partial<Record<JobField, ValueInfo>>, settings: AnalysisSettings): string[] {
+/**
+ * Applies the stated values to `values` and, when the model is known, to `job`; amp_style then follows the
+ * precision. Returns what could not be read, as sentences.
+ */
+export function applyStatedYaml(text: string, file: string, job: TrainingJob | null, values: Partial<Record<JobField, ValueInfo>>, settings: AnalysisSettings): string[] {
   const problems: string[] = [];
   const read = values.precision;
   const set = (field: JobField, value: unknown, info: ValueInfo) => {
-    (job as unknown as Record<string, unknown>)[field] = value;
+    if (job) (job as unknown as Record<string, unknown>)[field] = value;
     values[field] = info;
   };
   for (const [key, raw] of Object.entries(settings.assume ?? {})) {
@@ -29,6 +32,10 @@ export function applyStatedYaml(text: string, file: string, job: TrainingJob, va
       else problems.push(`"${pair}" in the trainlens comment on line ${row + 1} is not a job value TrainLens reads (seq_len, micro_batch, grad_accum, precision, optimizer, grad_checkpointing, attention)`);
     }
   });
-  settleAmpStyle(values, job, values.precision !== read);
+  // Without a job, the style read with the precision stands unless a statement replaced the precision (then TrainLens's default, autocast).
+  const stated = values.precision !== read;
+  const precision = values.precision?.value as Precision | undefined;
+  if (job) settleAmpStyle(values, job, stated);
+  else if (stated && precision) settleAmpStyle(values, { precision, amp_style: 'autocast' }, true);
   return problems;
 }

@@ -33,7 +33,7 @@ export function ampStyleInfo(precisionInfo: ValueInfo, precision: Precision, sty
  * value follows the job. `stated`: the precision was stated, not read, so a style it implies is TrainLens's
  * default (autocast), assumed.
  */
-export function settleAmpStyle(values: Values, job: TrainingJob, stated = false): void {
+export function settleAmpStyle(values: Values, job: Pick<TrainingJob, 'precision' | 'amp_style'>, stated = false): void {
   const value = styleValue(job.precision, job.amp_style);
   const precision = values.precision;
   if (!precision || (values.amp_style && values.amp_style.value === value)) return;
