@@ -131,3 +131,28 @@ describe('defaults of keys left out', () => {
     expect(full.values.amp_style).toMatchObject({ value: null });
   });
 });
+
+describe('DeepSpeed files with comments (DeepSpeed loads them with comments allowed)', () => {
+  const COMMENTED = `{
+  // ZeRO-3, optimizer states on NVMe
+  "zero_optimization": { "stage": 3, "offload_optimizer": { "device": "nvme", "nvme_path": "/nvme" } }, /* filled by the Trainer */
+  "bf16": { "enabled": "auto" }
+}
+`;
+
+  it('are read from a trainer YAML', () => {
+    const a = analyse({ 'ft.yml': 'base_model: meta-llama/Llama-3.1-8B\nbf16: true\ndeepspeed: ds.json\n', 'ds.json': COMMENTED }, 'ft.yml');
+    expect(a.job!.zero).toMatchObject({ stage: 3, offload_optimizer: 'nvme' });
+    expect(a.assumptions.join('\n')).not.toContain('not valid JSON');
+  });
+
+  it('are read through an accelerate config that names them', () => {
+    const a = analyse({
+      'train.py': 'from transformers import AutoModelForCausalLM\nmodel = AutoModelForCausalLM.from_pretrained("meta-llama/Llama-3.1-8B")\n',
+      'run.sh': 'accelerate launch --config_file ds.yaml train.py\n',
+      'ds.yaml': 'distributed_type: DEEPSPEED\nnum_processes: 4\ndeepspeed_config:\n  deepspeed_config_file: ds.json\n',
+      'ds.json': COMMENTED,
+    }, 'train.py');
+    expect(a.job!.zero).toMatchObject({ stage: 3, offload_optimizer: 'nvme' });
+  });
+});

@@ -9,7 +9,7 @@
  */
 import type { FsdpConfig, LossScaleConfig, TrainingJob, ZeroConfig } from '../../../estimator/src/types';
 import type { JobField, Range, ValueInfo } from '../analysis/types';
-import { lossScaleOf } from '../analysis/job/deepspeed';
+import { lossScaleOf, stripJsonComments } from '../analysis/job/deepspeed';
 import { deepSpeedOptimizer } from '../analysis/job/optimizer-names';
 import { interpretDeepSpeedConfig, type JsonValue } from '../deepspeed/interpret';
 import type { LaunchCommand } from '../launch/command';
@@ -135,7 +135,7 @@ function deepspeed(out: AccelerateSettings, pick: (flag: string, path: string) =
     }
     let parsed: JsonValue;
     try {
-      parsed = JSON.parse(read.text) as JsonValue;
+      parsed = JSON.parse(stripJsonComments(read.text)) as JsonValue;
     } catch (err) {
       notes.push(`DeepSpeed config ${dsFile.value} is not valid JSON: ${(err as Error).message}`);
       return;

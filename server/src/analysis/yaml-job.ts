@@ -16,7 +16,7 @@ import type { WorkspaceFiles } from '../workspace/files';
 import { modelFromConfigJson } from './config-json';
 import { assumptionLines, formatValue } from './fields';
 import { ampStyleInfo } from './job/amp-style';
-import { lossScaleOf } from './job/deepspeed';
+import { lossScaleOf, stripJsonComments } from './job/deepspeed';
 import { HF_NAMES } from './job/optimizer-names';
 import type { ScriptJob } from './script-job';
 import { buildTorchtuneJob, isTorchtuneConfig } from './torchtune-job';
@@ -185,7 +185,7 @@ function deepspeedOf(ref: YamlValue | undefined, file: string, files?: Workspace
   const read = files.read(ref, file);
   if (!read.ok) return { problem: `DeepSpeed config ${read.reason}` };
   try {
-    const parsed = JSON.parse(read.text) as JsonValue;
+    const parsed = JSON.parse(stripJsonComments(read.text)) as JsonValue;
     return { zero: interpretDeepSpeedConfig(parsed).zero, lossScale: lossScaleOf(parsed) };
   } catch (err) {
     return { problem: `DeepSpeed config ${ref} is not valid JSON: ${(err as Error).message}` };

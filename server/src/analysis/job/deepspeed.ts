@@ -88,6 +88,6 @@ export function lossScaleOf(config: JsonValue | undefined): LossScaleConfig | un
 }
 
 /** DeepSpeed's own loader accepts `//` and `/* *\/` comments (hjson-like); JSON.parse does not. */
-function stripJsonComments(text: string): string {
+export function stripJsonComments(text: string): string {
   return text.replace(/("(?:\\.|[^"\\])*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_m, str: string | undefined) => str ?? '');
 }
