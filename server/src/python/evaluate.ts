@@ -13,6 +13,7 @@ import { execBindings } from './configurator';
 import { readEnvironment, type EvalEnvironment } from './environment';
 import { NameFlow, type ExecBinding } from './flow';
 import { arithmetic, compare, sequenceOp, truthy } from './operators';
+import { configValue, readParserConfig, type ParserConfig } from './parser-config';
 
 export { arithmetic, truthy } from './operators';
 
@@ -31,6 +32,8 @@ export class Evaluator {
   private readonly params: ParameterSources;
   private readonly flow: NameFlow;
   private execs?: ExecBinding[];
+  /** The config file a dataclass parser reads; null: none. */
+  private parserConfig?: ParserConfig | null;
 
   constructor(private readonly facts: PythonFacts, private readonly args: ScriptArgs = new Map(), readonly env: EvalEnvironment = {}) {
     this.params = new ParameterSources(facts, this);
@@ -48,6 +51,16 @@ export class Evaluator {
     return this.params.dataclassField(name, 0);
   }
 
+  /** `<dataclass>.<attr>` of a dataclass parser's field: declared in the script or in a library (TRL's ModelConfig). */
+  parsedField(attr: string, node: Node): Evaluated | undefined {
+    return this.params.dataclassField(attr, 0) ?? this.params.libraryField(attr, node);
+  }
+
+  /** A training argument's default declared by the script's own subclass of TrainingArguments. */
+  scriptTrainingArgsDefault(name: string): Evaluated | undefined {
+    return this.params.trainingArgsSubclassField(name);
+  }
+
   /** `args.<dest>` of an argparse option: its command-line value or its default (undefined: no such option). */
   argparseValue(dest: string): Evaluated | undefined {
     return this.argparseDefault(dest, 0);
@@ -59,6 +72,12 @@ export class Evaluator {
     if (!arg) return undefined;
     const value = typeof type === 'function' ? type(arg.raw) : parseScalar(arg.raw, type);
     return { ok: true, value, node, via: [`--${dest} ${arg.raw === true ? '' : arg.raw} on the command line (${arg.label})`.replace('  ', ' ')], ...(arg.origin ? { origin: arg.origin } : {}) };
+  }
+
+  /** A dataclass parser's field (HfArgumentParser, TrlParser): the command line, else the config file the parser reads. */
+  parsedArgument(dest: string, node: Node): Evaluated | undefined {
+    this.parserConfig ??= readParserConfig(this.facts, this, this.env, this.args) ?? null;
+    return this.commandLine(dest, node) ?? configValue(this.parserConfig ?? undefined, dest, node);
   }
 
   evaluate(node: Node, depth = 0): Evaluated {
@@ -213,7 +232,7 @@ export class Evaluator {
     const attr = node.childForFieldName('attribute')?.text;
     if (!object || !attr) return fail(node, 'incomplete attribute');
     if (object.text === 'torch' && TORCH_DTYPES.has(attr)) return ok({ kind: 'dtype', name: TORCH_DTYPES.get(attr)! }, node);
-    const fromArgparse = this.argparseDefault(attr, depth) ?? this.params.dataclassField(attr, depth);
+    const fromArgparse = this.argparseDefault(attr, depth) ?? this.params.dataclassField(attr, depth) ?? this.params.libraryField(attr, node);
     if (fromArgparse) return fromArgparse;
     return fail(node, `\`${clip(node.text)}\` is set at run time`);
   }

@@ -10,6 +10,8 @@ import { clip, type Evaluated, type Evaluator, type PyValue } from './evaluate';
 import { within } from './local-classes';
 import { readEnvironment } from './environment';
 import { argKey, parseFireValue } from './script-args';
+import { DATACLASS_PARSERS } from './parser-config';
+import { trlModelConfigDefault } from './trl-model-config';
 
 /** Calls that read an environment variable: `os.environ.get("K", d)`, `os.getenv("K", d)` (and `from os import ...` spellings). */
 const ENV_READS = new Set(['os.environ.get', 'os.getenv', 'environ.get', 'getenv']);
@@ -51,11 +53,37 @@ export class ParameterSources {
     const declared = (this.facts.assignments.get(attr) ?? []).find((a) => enclosingClass(a.assignment));
     if (!declared) return undefined;
     const cls = enclosingClass(declared.assignment)!.childForFieldName('name')?.text ?? '?';
-    if (callsNamed(this.facts, 'HfArgumentParser').length > 0) {
-      const cli = this.ev.commandLine(attr, declared.assignment);
+    if (callsNamed(this.facts, ...DATACLASS_PARSERS).length > 0) {
+      const cli = this.ev.parsedArgument(attr, declared.assignment);
       if (cli) return cli;
     }
     return prefixed(this.ev.evaluate(declared.value, depth + 1), `default of ${cls}.${attr}`);
+  }
+
+  /**
+   * A field the script's own subclass of TrainingArguments (or a TRL config) declares with a default
+   * (`class TrainingArguments(transformers.TrainingArguments): optim: str = field(default="adamw_torch")`,
+   * the Alpaca and FastChat scripts): that default replaces the library's.
+   */
+  trainingArgsSubclassField(attr: string): Evaluated | undefined {
+    const declared = (this.facts.assignments.get(attr) ?? []).find((a) => {
+      const bases = enclosingClass(a.assignment)?.childForFieldName('superclasses')?.text ?? '';
+      return /\b(TrainingArguments|Seq2SeqTrainingArguments|SFTConfig|DPOConfig|ORPOConfig|KTOConfig)\b/.test(bases);
+    });
+    if (!declared) return undefined;
+    const cls = enclosingClass(declared.assignment)!.childForFieldName('name')?.text ?? '?';
+    return prefixed(this.ev.evaluate(declared.value, 1), `default of ${cls}.${attr}, the script's subclass`);
+  }
+
+  /**
+   * `model_args.lora_r` where the field belongs to a dataclass the script imports (TRL's ModelConfig,
+   * SFTConfig, TrainingArguments) and a dataclass parser fills it: the command line or the parser's config
+   * file, else TRL's ModelConfig default (trl-model-config.ts).
+   */
+  libraryField(attr: string, node: Node): Evaluated | undefined {
+    const parser = callsNamed(this.facts, ...DATACLASS_PARSERS)[0];
+    if (!parser) return undefined;
+    return this.ev.parsedArgument(attr, node) ?? trlModelConfigDefault(parser, attr, node);
   }
 
   /** `int(x)`, `float(x)`, `str(x)`, `field(default=x)`, environment variables (environment.ts). */

@@ -6,6 +6,7 @@ import type { Node } from 'web-tree-sitter';
 import { callsNamed, type CallFact, type PythonFacts } from '../../python/facts';
 import type { Evaluator, PyValue } from '../../python/evaluate';
 import { keyword, type KeywordValue } from '../../python/call-args';
+import { DATACLASS_PARSERS } from '../../python/parser-config';
 import type { WorkspaceFiles } from '../../workspace/files';
 import type { ModelSource } from '../model-source';
 import type { DeepSpeedSource } from './deepspeed';
@@ -42,7 +43,7 @@ export class JobContext {
   ) {
     this.trainingArgs = callsNamed(facts, ...TRAINING_ARGS)[0];
     this.hfParser = this.trainingArgs ? undefined
-      : callsNamed(facts, 'HfArgumentParser').find((c) => TRAINING_ARGS.some((t) => new RegExp(`\\b${t}\\b`).test(c.args.text)));
+      : callsNamed(facts, ...DATACLASS_PARSERS).find((c) => TRAINING_ARGS.some((t) => new RegExp(`\\b${t}\\b`).test(c.args.text)));
     this.sites.trainingArgs = this.trainingArgs;
   }
 
@@ -58,7 +59,7 @@ export class JobContext {
 
   taKeyword(name: string): KeywordValue | undefined {
     if (this.trainingArgs) return keyword(this.ev, this.trainingArgs, name);
-    const cli = this.hfParser && this.ev.commandLine(name, this.hfParser.call);
+    const cli = this.hfParser && (this.ev.parsedArgument(name, this.hfParser.call) ?? this.ev.scriptTrainingArgsDefault(name));
     return cli ? { site: this.hfParser!.call, value: cli } : undefined;
   }
 

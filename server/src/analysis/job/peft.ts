@@ -6,7 +6,8 @@
 import type { PeftConfig } from '../../../../estimator/src/types';
 import { callsNamed, type CallFact } from '../../python/facts';
 import { keyword } from '../../python/call-args';
-import { rangeOf } from '../values';
+import { truthy } from '../../python/evaluate';
+import { assumed, known, rangeOf } from '../values';
 import type { JobContext } from './context';
 
 const LORA_DEFAULT_TARGETS: Record<string, string[]> = { gpt2: ['c_attn'], llama: ['q_proj', 'v_proj'], opt: ['q_proj', 'v_proj'] };
@@ -18,6 +19,8 @@ export function peft(ctx: JobContext, family: string | undefined): PeftConfig | 
   const lora = callsNamed(ctx.facts, 'LoraConfig')[0];
   const virtual = callsNamed(ctx.facts, ...Object.keys(VIRTUAL_TOKEN_CONFIGS))[0];
   const call = lora ?? virtual;
+  const fromTrl = call ? undefined : callsNamed(ctx.facts, 'get_peft_config')[0];
+  if (fromTrl) return trlPeftConfig(ctx, fromTrl, family);
   if (!call) {
     ctx.values.peft = { value: null, status: 'known', reason: 'no PEFT config: full fine-tuning' };
     return null;
@@ -52,6 +55,44 @@ function loraConfig(ctx: JobContext, lora: CallFact, family: string | undefined)
     dropout: num(ctx, lora, 'lora_dropout', 0),
     ...(modulesToSave ? { modules_to_save: modulesToSave } : {}),
   };
+}
+
+/**
+ * TRL's `get_peft_config(model_args)` (trl/trainer/utils.py): None unless `use_peft`, else a LoraConfig of the
+ * ModelConfig fields lora_r, lora_alpha, lora_dropout, lora_target_modules (None: PEFT's default for the
+ * family), lora_modules_to_save and use_dora. Known where the command line or config file sets use_peft.
+ */
+function trlPeftConfig(ctx: JobContext, call: CallFact, family: string | undefined): PeftConfig | null {
+  const field = (name: string) => ctx.ev.parsedField(name, call.call);
+  const use = field('use_peft');
+  const where = `get_peft_config() at line ${call.call.startPosition.row + 1}`;
+  ctx.anchors.push({ kind: 'argument', field: 'peft', range: rangeOf(call.call.childForFieldName('function') ?? call.call) });
+  if (!use?.ok) {
+    ctx.values.peft = assumed(null, `${where}: use_peft ${use ? `is not read: ${use.reason}` : 'is not a field of the script\'s parser'}; full fine-tuning assumed`, ctx.file, call.call);
+    return null;
+  }
+  const value = (name: string) => {
+    const v = field(name);
+    return v?.ok ? v.value : undefined;
+  };
+  const targets = value('lora_target_modules');
+  const saved = value('lora_modules_to_save');
+  const stringsOf = (v: unknown) => (typeof v === 'string' ? [v] : Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined);
+  const config: PeftConfig | null = truthy(use.value) ? {
+    method: value('use_dora') === true ? 'dora' : 'lora',
+    r: numberOr(value('lora_r'), 8),
+    alpha: numberOr(value('lora_alpha'), 8),
+    targets: stringsOf(targets) ?? LORA_DEFAULT_TARGETS[family ?? ''] ?? ['q_proj', 'v_proj'],
+    dropout: numberOr(value('lora_dropout'), 0),
+    ...(stringsOf(saved) ? { modules_to_save: stringsOf(saved) } : {}),
+  } : null;
+  const reason = `${where} from ${use.via.join(' → ')}${config && !stringsOf(targets) ? `; lora_target_modules not given: PEFT's default for ${family ?? 'this model'}` : ''}`;
+  ctx.values.peft = { ...known(ctx.file, config, use), reason };
+  return config;
+}
+
+function numberOr(v: unknown, fallback: number): number {
+  return typeof v === 'number' ? v : fallback;
 }
 
 function virtualTokens(ctx: JobContext, call: CallFact): PeftConfig {

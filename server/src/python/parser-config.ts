@@ -1,0 +1,125 @@
+/**
+ * Argument values an HfArgumentParser or TrlParser reads from a file instead of the command line:
+ * - `parser.parse_json_file(sys.argv[1])` / `parse_yaml_file(...)` (transformers hf_argparser.py): every
+ *   dataclass field from one JSON or YAML file. The transformers example scripts take this branch when the
+ *   command line is a single file name (`python run_clm.py args.json`), so it is read only when the launch
+ *   passes exactly that, or when the call names the file as a literal.
+ * - TrlParser's `parse_args_and_config()` with `--config recipe.yaml` (trl scripts/utils.py): the file's
+ *   keys replace the dataclass defaults and the command line still wins.
+ * Only files inside the workspace are read (WorkspaceFiles); nothing is executed.
+ */
+import type { Node } from 'web-tree-sitter';
+import { readYamlDocument, type YamlValue } from '../launch/yaml-lite';
+import { callsNamed, type PythonFacts } from './facts';
+import type { EvalEnvironment } from './environment';
+import type { Evaluated, Evaluator, PyValue } from './evaluate';
+import type { ScriptArgs } from './script-args';
+
+/** The parsers that read dataclass fields: their fields are named by the dataclass, not by add_argument. */
+export const DATACLASS_PARSERS = ['HfArgumentParser', 'TrlParser'];
+
+export type ParserConfig =
+  | { ok: true; values: Map<string, PyValue>; lines: Map<string, number>; uri: string; label: string }
+  | { ok: false; reason: string };
+
+/** The config file the script's parser reads, undefined when it reads none (or the launch does not say which). */
+export function readParserConfig(facts: PythonFacts, ev: Evaluator, env: EvalEnvironment, args: ScriptArgs): ParserConfig | undefined {
+  if (!callsNamed(facts, ...DATACLASS_PARSERS).length) return undefined;
+  const ref = fileCall(facts, ev, env) ?? trlConfigFlag(facts, args);
+  if (!ref) return undefined;
+  const read = env.files?.read(ref.path, ref.fromUri ?? env.uri ?? '');
+  if (!read?.ok) return { ok: false, reason: `config file ${ref.path} (${ref.label}) is not read: ${read?.reason ?? 'no workspace files'}` };
+  const parsed = /\.json$/i.test(ref.path) ? jsonValues(read.text) : yamlValues(read.text);
+  return parsed ? { ok: true, ...parsed, uri: read.uri, label: `${ref.path}, read by ${ref.label}` } : { ok: false, reason: `config file ${ref.path} (${ref.label}) cannot be parsed` };
+}
+
+/** A field's value in the config file, pointing at its line there. */
+export function configValue(config: ParserConfig | undefined, dest: string, node: Node): Evaluated | undefined {
+  if (!config) return undefined;
+  if (!config.ok) return { ok: false, reason: config.reason, node };
+  if (!config.values.has(dest)) return undefined;
+  const line = config.lines.get(dest) ?? 0;
+  return {
+    ok: true, value: config.values.get(dest)!, node, via: [`${dest} in ${config.label}`],
+    origin: { file: config.uri, range: { start: { line, character: 0 }, end: { line, character: dest.length } } },
+  };
+}
+
+interface FileRef { path: string; label: string; fromUri?: string }
+
+/** `parse_json_file(os.path.abspath(sys.argv[1]))`, `parse_yaml_file("cfg.yaml")`: the launch's one file argument, or the literal. */
+function fileCall(facts: PythonFacts, ev: Evaluator, env: EvalEnvironment): FileRef | undefined {
+  for (const call of callsNamed(facts, 'parse_json_file', 'parse_yaml_file')) {
+    let arg: Node | null | undefined = call.positional[0] ?? call.keywords.get(call.callee === 'parse_json_file' ? 'json_file' : 'yaml_file')?.childForFieldName('value');
+    while (arg?.type === 'call' && /^(os\.path\.(abspath|expanduser|realpath)|Path|pathlib\.Path)$/.test(arg.childForFieldName('function')?.text ?? '')) {
+      arg = arg.childForFieldName('arguments')?.namedChildren[0];
+    }
+    if (!arg) continue;
+    const argvIndex = /^sys\.argv\[(\d+)\]$/.exec(arg.text.replace(/\s+/g, ''));
+    if (argvIndex) {
+      const words = env.argv?.words ?? [];
+      const word = words[Number(argvIndex[1]) - 1];
+      // The file branch runs when the command line is one file name; flags mean the command-line branch.
+      if (words.length === 1 && word && !word.startsWith('-') && /\.(json|ya?ml)$/i.test(word)) return { path: word, label: env.argv!.label, fromUri: env.argv!.fromUri };
+      continue;
+    }
+    const literal = ev.evaluate(arg);
+    if (literal.ok && typeof literal.value === 'string') return { path: literal.value, label: `${call.callee}() at line ${call.call.startPosition.row + 1}` };
+  }
+  return undefined;
+}
+
+function trlConfigFlag(facts: PythonFacts, args: ScriptArgs): FileRef | undefined {
+  if (!callsNamed(facts, 'parse_args_and_config').length) return undefined;
+  const flag = args.get('config');
+  return flag && flag.raw !== true ? { path: flag.raw, label: `--config on the command line (${flag.label})`, fromUri: flag.origin?.file } : undefined;
+}
+
+function jsonValues(text: string): { values: Map<string, PyValue>; lines: Map<string, number> } | undefined {
+  let root: unknown;
+  try {
+    root = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof root !== 'object' || root === null || Array.isArray(root)) return undefined;
+  const values = new Map<string, PyValue>();
+  const lines = new Map<string, number>();
+  const rows = text.split(/\r?\n/);
+  for (const [key, value] of Object.entries(root)) {
+    const read = plainValue(value);
+    if (read === undefined) continue;
+    values.set(key, read);
+    const row = rows.findIndex((r) => r.includes(`"${key}"`));
+    if (row >= 0) lines.set(key, row);
+  }
+  return { values, lines };
+}
+
+function yamlValues(text: string): { values: Map<string, PyValue>; lines: Map<string, number> } {
+  const { root, lines } = readYamlDocument(text);
+  const values = new Map<string, PyValue>();
+  for (const [key, value] of Object.entries(root)) {
+    const read = plainValue(flowSequence(value));
+    if (read !== undefined) values.set(key, read);
+  }
+  return { values, lines };
+}
+
+/** `[q_proj, v_proj]`, which yaml-lite keeps as text: a list of plain words or numbers. */
+function flowSequence(value: YamlValue): YamlValue {
+  if (typeof value !== 'string' || !/^\[.*\]$/.test(value.trim())) return value;
+  const inner = value.trim().slice(1, -1).trim();
+  if (!inner) return [];
+  return inner.split(',').map((w) => {
+    const t = w.trim().replace(/^(['"])(.*)\1$/, '$2');
+    return t !== '' && Number.isFinite(Number(t)) ? Number(t) : t;
+  });
+}
+
+/** Scalars and lists of scalars; nested mappings are not dataclass fields TrainLens reads. */
+function plainValue(value: unknown): PyValue | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (Array.isArray(value) && value.every((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v))) return value as PyValue[];
+  return undefined;
+}
