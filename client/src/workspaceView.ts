@@ -1,7 +1,8 @@
 /**
  * The "TrainLens: GPU fit" view in the Explorer: every training script and config of the
  * workspace with its fit, the GPUs it was judged against, and a click that opens the file where its
- * verdict is and shows the breakdown hover. The list comes from the server
+ * verdict is and shows the breakdown hover; also the shell scripts with findings, a click opening
+ * the finding with its hover. The list comes from the server
  * (`trainlens/workspaceSummary`), fetched when the view is shown and again after a save, a
  * settings change, a file created or deleted, or the refresh button.
  */
@@ -11,7 +12,8 @@ import {
 } from 'vscode';
 import type { WorkspaceSummaryResult } from '../../server/src/lsp/protocol';
 import type { FileSummary } from '../../server/src/workspace/summary';
-import { describe, detailRows, ICONS, judgedAgainst, sortSummaries, totals } from './workspaceItems';
+import type { Position as SummaryPosition } from '../../server/src/analysis/types';
+import { describe, detailRows, ICONS, judgedAgainst, SHELL_ICON, sortSummaries, totals } from './workspaceItems';
 
 export const VIEW_ID = 'trainlens.workspace';
 export const SHOW_BREAKDOWN = 'trainlens.showBreakdown';
@@ -21,7 +23,7 @@ const REFRESH_DELAY_MS = 1000;
 
 type Node =
   | { kind: 'file'; file: FileSummary }
-  | { kind: 'detail'; file: FileSummary; label: string; description: string }
+  | { kind: 'detail'; file: FileSummary; label: string; description: string; position?: SummaryPosition }
   | { kind: 'message'; text: string };
 
 export class WorkspaceView implements TreeDataProvider<Node>, Disposable {
@@ -35,11 +37,11 @@ export class WorkspaceView implements TreeDataProvider<Node>, Disposable {
   constructor(private readonly fetch: () => Promise<WorkspaceSummaryResult>) {
     this.view = window.createTreeView(VIEW_ID, { treeDataProvider: this, showCollapseAll: true });
     const later = () => this.refreshSoon();
-    const watcher = workspace.createFileSystemWatcher('**/*.{py,json,yaml,yml}', false, true, false);
+    const watcher = workspace.createFileSystemWatcher('**/*.{py,json,yaml,yml,sh,bash}', false, true, false);
     this.subscriptions = [
       this.view, this.changed, watcher,
       watcher.onDidCreate(later), watcher.onDidDelete(later),
-      workspace.onDidSaveTextDocument((document) => /\.(py|json|ya?ml)$/i.test(document.fileName) && later()),
+      workspace.onDidSaveTextDocument((document) => /\.(py|json|ya?ml|sh|bash)$/i.test(document.fileName) && later()),
       workspace.onDidChangeConfiguration((change) => change.affectsConfiguration('trainlens') && later()),
       commands.registerCommand(REFRESH, () => this.refresh()),
       commands.registerCommand(SHOW_BREAKDOWN, showBreakdown),
@@ -93,17 +95,22 @@ export class WorkspaceView implements TreeDataProvider<Node>, Disposable {
       item.id = `${node.file.uri}#${node.label}`;
       item.description = node.description;
       item.tooltip = `${node.label}: ${node.description}`;
-      item.command = { command: SHOW_BREAKDOWN, title: 'Show the memory breakdown', arguments: [node.file.uri, node.file.position] };
+      item.command = { command: SHOW_BREAKDOWN, title: 'Show the memory breakdown', arguments: [node.file.uri, node.position ?? node.file.position] };
       return item;
     }
     const { file } = node;
+    const shell = file.kind === 'shell';
+    const icon = shell ? SHELL_ICON : ICONS[file.fit];
     const item = new TreeItem(relativePath(file.uri), TreeItemCollapsibleState.Collapsed);
     item.id = file.uri;
     item.description = describe(file);
-    item.iconPath = new ThemeIcon(ICONS[file.fit].id, new ThemeColor(ICONS[file.fit].color));
-    item.tooltip = new MarkdownString(`**${relativePath(file.uri)}**\n\n${file.detail}\n\nJudged against ${judgedAgainst(file)}. Click for the memory breakdown.`);
+    item.iconPath = new ThemeIcon(icon.id, new ThemeColor(icon.color));
+    const tooltip = shell
+      ? `${(file.findings ?? []).map((f) => `Line ${f.position.line + 1}: ${f.message}`).join('\n\n')}\n\nClick to open it at the finding.`
+      : `${file.detail}\n\nJudged against ${judgedAgainst(file)}. Click for the memory breakdown.`;
+    item.tooltip = new MarkdownString(`**${relativePath(file.uri)}**\n\n${tooltip}`);
     item.contextValue = `trainlens.${file.kind}`;
-    item.command = { command: SHOW_BREAKDOWN, title: 'Show the memory breakdown', arguments: [file.uri, file.position] };
+    item.command = { command: SHOW_BREAKDOWN, title: shell ? 'Open at the finding' : 'Show the memory breakdown', arguments: [file.uri, file.position] };
     return item;
   }
 
@@ -117,7 +124,7 @@ function relativePath(uri: string): string {
   return workspace.asRelativePath(Uri.parse(uri));
 }
 
-/** Opens the file at the verdict's place and shows the hover there: the memory breakdown table. */
+/** Opens the file at the verdict's place and shows the hover there: the memory breakdown table (in a shell script, the finding's hover). */
 async function showBreakdown(uri: string, position: { line: number; character: number }): Promise<void> {
   const editor = await window.showTextDocument(Uri.parse(uri), { preview: true });
   const at = new Position(position.line, position.character);

@@ -49,4 +49,23 @@ describe('workspace view items', () => {
     expect(totals(files)).toBe('1 OOM, 1 tight, 2 fit, 1 unknown');
     expect(totals([])).toBe('');
   });
+
+  const shell = file('run.sh', {
+    kind: 'shell', fit: 'unknown', total_bytes: null, model: null, detail: 'first message', position: { line: 3, character: 13 },
+    findings: [
+      { label: 'config not readable: tune cp llama3_1/8B_lora ./8B_lora.yaml', message: 'first message', position: { line: 3, character: 13 } },
+      { label: 'config not readable: configs/gone.yaml', message: 'second message', position: { line: 7, character: 40 } },
+    ],
+  });
+
+  it('a shell script: described by its first finding, one row per finding at its place, counted apart from the fits', () => {
+    expect(describeFile(shell)).toBe('config not readable: tune cp llama3_1/8B_lora ./8B_lora.yaml (+1 more)');
+    expect(describeFile({ ...shell, findings: shell.findings!.slice(1) })).toBe('config not readable: configs/gone.yaml');
+    expect(detailRows(shell)).toEqual([
+      { label: 'Line 4', description: 'config not readable: tune cp llama3_1/8B_lora ./8B_lora.yaml', position: { line: 3, character: 13 } },
+      { label: 'Line 8', description: 'config not readable: configs/gone.yaml', position: { line: 7, character: 40 } },
+    ]);
+    expect(totals([...files, shell])).toBe('1 OOM, 1 tight, 2 fit, 1 unknown, 1 shell script');
+    expect(totals([shell, shell])).toBe('2 shell scripts');
+  });
 });

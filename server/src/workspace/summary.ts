@@ -4,14 +4,17 @@
  * read it, so they always agree on what "tight" means.
  */
 import { TIGHT_FRACTION } from '../analysis/findings';
-import type { Analysis, Position, Range } from '../analysis/types';
+import { configCopy, isBuiltInConfig } from '../analysis/torchtune-launch';
+import type { Analysis, Finding, Position, Range } from '../analysis/types';
+import { isShellScript } from './discover';
 
 /** fits; tight: fits with under 10% headroom (TL002); oom: does not fit (TL001); unknown: no estimate. */
 export type Fit = 'fits' | 'tight' | 'oom' | 'unknown';
 
 export interface FileSummary {
   uri: string;
-  kind: 'script' | 'config';
+  /** A shell script holds no job: it is summarised by its findings (TL008 on a `tune run` line), fit `unknown`. */
+  kind: 'script' | 'config' | 'shell';
   fit: Fit;
   /** The GPU judged against and how many, and whether a `# trainlens:` comment chose them. */
   gpu: string;
@@ -29,7 +32,11 @@ export interface FileSummary {
   /** Counts of findings by severity. */
   errors: number;
   warnings: number;
+  /** A shell script's findings, in order: a short label ("config not readable: tune cp ..."), the message and its place. */
+  findings?: ShellFinding[];
 }
+
+export interface ShellFinding { label: string; message: string; position: Position }
 
 export function fitOf(analysis: Analysis): Fit {
   const { estimate } = analysis;
@@ -39,6 +46,7 @@ export function fitOf(analysis: Analysis): Fit {
 }
 
 export function summarize(analysis: Analysis): FileSummary {
+  if (isShellScript(analysis.file)) return summarizeShell(analysis);
   const fit = fitOf(analysis);
   const verdict = analysis.findings.find((f) => f.code === 'TL001' || f.code === 'TL002');
   const anchor = analysis.anchors.find((a) => a.kind === 'training-args') ?? analysis.anchors.find((a) => a.kind === 'model');
@@ -58,6 +66,39 @@ export function summarize(analysis: Analysis): FileSummary {
     errors: analysis.findings.filter((f) => f.severity === 'error').length,
     warnings: analysis.findings.filter((f) => f.severity === 'warning').length,
   };
+}
+
+/** A shell script by its findings: the first one is its detail and its place. */
+function summarizeShell(analysis: Analysis): FileSummary {
+  const findings = analysis.findings.map((f) => ({ label: shellLabel(analysis, f), message: f.message, position: f.range.start }));
+  return {
+    uri: analysis.file,
+    kind: 'shell',
+    fit: 'unknown',
+    gpu: analysis.gpu.id,
+    gpus: numberOr(analysis.values.gpus?.value, 1),
+    judged_by: 'settings',
+    total_bytes: null,
+    capacity_bytes: analysis.gpu.memory_bytes,
+    model: null,
+    detail: findings[0]?.message ?? 'no finding',
+    position: findings[0]?.position ?? ORIGIN.start,
+    errors: analysis.findings.filter((f) => f.severity === 'error').length,
+    warnings: analysis.findings.filter((f) => f.severity === 'warning').length,
+    findings,
+  };
+}
+
+/** What a finding of a shell script is about, in a few words: for a built-in torchtune config, the command that copies it. */
+function shellLabel(analysis: Analysis, finding: Finding): string {
+  const tune = analysis.unreadableTuneRuns?.find((u) => sameRange(u.range, finding.range));
+  if (!tune) return `${finding.code}: ${finding.message.split(/(?<=\.)\s/)[0]}`;
+  const { config } = tune.run;
+  return `config not readable: ${isBuiltInConfig(config) ? `tune cp ${config} ${configCopy(config)}` : config}`;
+}
+
+function sameRange(a: Range, b: Range): boolean {
+  return a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
 }
 
 const ORIGIN: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
