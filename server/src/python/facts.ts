@@ -90,7 +90,7 @@ function splitArguments(args: Node): Pick<CallFact, 'positional' | 'keywords' | 
 }
 
 /**
- * Calls whose callee's last name is one of `names`, in document order (ties, such as `f(a)(b)`, in the order of
+ * Calls whose callee's last name is one of `names`, in document order (ties, such as `m.half().to(d)`, in the order of
  * `facts.calls`). Served from an index of the calls by callee name: an analysis looks calls up by name dozens
  * of times, and once more per other launcher of the script, over the same facts.
  */
