@@ -176,7 +176,7 @@ type Values = Partial<Record<JobField, ValueInfo>>;
  * builds a MixedPrecision policy): half parameters with an fp32 master copy. Elsewhere it autocasts.
  * `own(field)`: the script itself sets the field (a known value), which accelerate's config does not override.
  */
-export function applyAccelerate(values: Values, job: TrainingJob, s: AccelerateSettings, own: (field: JobField) => boolean = (f) => values[f]?.status === 'known'): void {
+export function applyAccelerate(values: Values, job: Omit<TrainingJob, 'model'>, s: AccelerateSettings, own: (field: JobField) => boolean = (f) => values[f]?.status === 'known'): void {
   const record = (field: JobField, p: Placed<unknown>, value: unknown = p.value) => {
     values[field] = { value, status: 'known', ...(p.source ? { source: p.source } : {}), reason: p.reason };
   };

@@ -20,7 +20,11 @@ import { lossScaleOf, stripJsonComments } from './job/deepspeed';
 import { HF_NAMES } from './job/optimizer-names';
 import type { ScriptJob } from './script-job';
 import { buildTorchtuneJob, isTorchtuneConfig } from './torchtune-job';
-import { applyStatedYaml } from './yaml-stated';
+import { applyStatedYaml, statedLauncher } from './yaml-stated';
+import { settleAcrossLaunchers } from '../launch/agreement';
+import type { FoundLaunch } from '../launch/discover';
+import { applyOverrides, applyTrainerLaunch } from '../launch/trainer-apply';
+import { findTrainerLaunch } from '../launch/trainer-launch';
 import type { AnalysisSettings, JobField, Range, ValueInfo } from './types';
 
 type Flavour = 'axolotl' | 'llamafactory';
@@ -31,10 +35,33 @@ export function isTrainerYaml(text: string): boolean {
 
 export function buildYamlJob(text: string, file: string, settings: AnalysisSettings, files?: WorkspaceFiles): ScriptJob {
   if (isTorchtuneConfig(text)) return buildTorchtuneJob(text, file, settings, files);
+  const flavour: Flavour = /^base_model\s*:/m.test(text) ? 'axolotl' : 'llamafactory';
+  const found = findTrainerLaunch(file, files, flavour, settings.command, statedLauncher(text));
+  const read = readTrainerYaml(text, file, flavour, settings, files, found.launch);
+  const { launch } = found;
+  if (launch?.alternatives.length) {
+    // the config read again under each other launch line (which has no alternatives: no recursion), before the stated values
+    settleAcrossLaunchers(read.values, launch, (other) => readTrainerYaml(text, file, flavour, settings, files, other));
+    read.notes.push(`launched by ${launch.label}; also by ${launch.alternatives.join(', ')} (pick one with a "# trainlens: launcher=<file>" comment)`);
+  }
+  const { job, values } = read;
+  const problems = applyStatedYaml(text, file, job, values, settings);
+  const assumptions = assumptionLines(values);
+  assumptions.push(...problems, ...read.notes);
+  if (found.note) assumptions.push(found.note);
+  const anchors = [...values.model?.source ? [{ kind: 'model' as const, field: 'model' as const, range: values.model.source.range }] : []];
+  return { job, values, assumptions, anchors, sites: {} };
+}
+
+/** The config's keys, with the launch line's overrides over them, and what the launch adds; before stated values. */
+function readTrainerYaml(text: string, file: string, flavour: Flavour, settings: AnalysisSettings, files: WorkspaceFiles | undefined, launch: FoundLaunch | undefined): { job: TrainingJob | null; values: Partial<Record<JobField, ValueInfo>>; notes: string[] } {
   const { root, lines } = readYamlDocument(text);
-  const flavour: Flavour = 'base_model' in root ? 'axolotl' : 'llamafactory';
   const values: Partial<Record<JobField, ValueInfo>> = {};
+  const notes: string[] = [];
+  const overridden = applyOverrides(root, launch, notes);
+  const onLine = (key: string) => overridden.has(key) && launch ? { ...(launch.origin ? { source: launch.origin } : {}), reason: `${key}=${overridden.get(key)} on the command line (${launch.label})` } : undefined;
   const at = (key: string): { file: string; range: Range } | undefined => {
+    if (overridden.has(key)) return onLine(key)?.source;
     const line = lines.get(key);
     return line === undefined ? undefined : { file, range: { start: { line, character: 0 }, end: { line, character: key.length } } };
   };
@@ -45,7 +72,7 @@ export function buildYamlJob(text: string, file: string, settings: AnalysisSetti
   const set = <T>(field: JobField, key: string | undefined, value: T, fallbackReason?: string): T => {
     const source = key ? at(key) : undefined;
     values[field] = key && key in root
-      ? { value, status: 'known', ...(source ? { source } : {}), reason: `${key}: ${formatValue(root[key])}` }
+      ? { value, status: 'known', ...(source ? { source } : {}), reason: onLine(key)?.reason ?? `${key}: ${formatValue(root[key])}` }
       : { value, status: 'assumed', reason: fallbackReason ?? 'not set' };
     return value;
   };
@@ -58,7 +85,7 @@ export function buildYamlJob(text: string, file: string, settings: AnalysisSetti
   const modelId = typeof get(names.model) === 'string' ? get(names.model) as string : undefined;
   const arch = modelId ? findModel(modelId) ?? (files ? lookupConfig(modelId, file, files) : undefined) : undefined;
   values.model = modelId && arch
-    ? { value: modelId, status: 'known', source: at(names.model), reason: `${names.model} (${flavour} config)` }
+    ? { value: modelId, status: 'known', source: at(names.model), reason: onLine(names.model)?.reason ?? `${names.model} (${flavour} config)` }
     : { value: modelId ?? null, status: 'unknown', source: at(names.model), reason: modelId ? `"${modelId}" is not in TrainLens's model catalog` : `no ${names.model}` };
 
   const micro_batch = set('micro_batch', num(names.micro) ? names.micro : undefined, num(names.micro) ?? (flavour === 'axolotl' ? 1 : 8), flavour === 'axolotl' ? 'axolotl default micro_batch_size=1' : 'TrainingArguments default per_device_train_batch_size=8');
@@ -66,7 +93,8 @@ export function buildYamlJob(text: string, file: string, settings: AnalysisSetti
   const seqDefault = flavour === 'axolotl' ? 512 : 2048;
   const seq_len = set('seq_len', num(names.seq) ? names.seq : undefined, num(names.seq) ?? seqDefault, `${flavour === 'axolotl' ? 'axolotl' : 'LLaMA-Factory'} default ${names.seq}=${seqDefault}`);
 
-  const ds = deepspeedOf(get('deepspeed'), file, files);
+  // a DeepSpeed file named on the command line is found from where the line runs
+  const ds = deepspeedOf(get('deepspeed'), overridden.has('deepspeed') && launch?.origin ? launch.origin.file : file, files);
   const fsdp = ds?.zero ? undefined : trainerFsdp(root);
   const half = truthy(get('bf16')) ? 'bf16' : truthy(get('fp16')) ? 'fp16' : undefined;
   // LLaMA-Factory pure_bf16: bf16 weights trained as they are, without AMP (FinetuningArguments.pure_bf16).
@@ -99,21 +127,18 @@ export function buildYamlJob(text: string, file: string, settings: AnalysisSetti
   const quantization = quantOf(root, flavour, half);
   if (quantization) values.quantization = { value: quantization, status: 'known', source: at(flavour === 'axolotl' ? (get('load_in_4bit') ? 'load_in_4bit' : 'load_in_8bit') : 'quantization_bit') };
 
-  const job: TrainingJob | null = arch ? {
-    model: { ...arch, id: modelId! }, micro_batch, grad_accum, seq_len, precision,
+  const body: Omit<TrainingJob, 'model'> = {
+    micro_batch, grad_accum, seq_len, precision,
     amp_style: amp.style, optimizer, grad_checkpointing, attention: attention.value, peft, gpus: settings.gpus,
     ...(quantization ? { quantization } : {}), ...(ds?.zero ? { zero: ds.zero } : {}), ...(ds?.lossScale ? { loss_scale: ds.lossScale } : {}),
     ...(fsdp ? { fsdp: fsdp.value } : {}), ...(typeof get('tf32') === 'boolean' ? { tf32: get('tf32') as boolean } : {}),
-  } : null;
-  if (ds?.zero) values.zero = { value: ds.zero, status: 'known', source: at('deepspeed'), reason: `DeepSpeed config ${String(get('deepspeed'))}` };
-  if (fsdp) values.fsdp = { value: fsdp.value, status: 'known', ...sourceOf(fsdp.key), reason: fsdp.reason };
+  };
+  if (ds?.zero) values.zero = { value: ds.zero, status: 'known', source: at('deepspeed'), reason: onLine('deepspeed')?.reason ?? `DeepSpeed config ${String(get('deepspeed'))}` };
+  if (fsdp) values.fsdp = { value: fsdp.value, status: 'known', ...sourceOf(fsdp.key), reason: onLine(fsdp.key)?.reason ?? fsdp.reason };
   values.gpus = { value: settings.gpus, status: 'known', reason: 'from settings' };
-  const problems = applyStatedYaml(text, file, job, values, settings);
-  const assumptions = assumptionLines(values);
-  assumptions.push(...problems);
-  if (ds?.problem) assumptions.push(ds.problem);
-  const anchors = [...values.model?.source ? [{ kind: 'model' as const, field: 'model' as const, range: values.model.source.range }] : []];
-  return { job, values, assumptions, anchors, sites: {} };
+  if (launch) applyTrainerLaunch(values, body, launch, { files, file, settings }, notes);
+  if (ds?.problem) notes.push(ds.problem);
+  return { job: arch ? { model: { ...arch, id: modelId! }, ...body } : null, values, notes };
 }
 
 /** How the half precision is applied: DeepSpeed's engine and FSDP keep half parameters over an fp32 master copy, the Trainer alone autocasts. */

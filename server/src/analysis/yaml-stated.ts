@@ -8,6 +8,11 @@ import { readStatedValue } from './directives';
 import { settleAmpStyle } from './job/amp-style';
 import type { AnalysisSettings, JobField, ValueInfo } from './types';
 
+/** The launcher file a `# trainlens: launcher=path` comment picks, as for scripts (among several that run the config). */
+export function statedLauncher(text: string): string | undefined {
+  return /^\s*#\s*trainlens:.*\blauncher=(\S+)/m.exec(text)?.[1];
+}
+
 /**
  * Applies the stated values to `values` and, when the model is known, to `job`; amp_style then follows the
  * precision. Returns what could not be read, as sentences.
@@ -27,6 +32,7 @@ export function applyStatedYaml(text: string, file: string, job: TrainingJob | n
     const m = /^\s*#\s*trainlens:(.*)$/.exec(line);
     for (const pair of m ? m[1].trim().split(/[\s,]+/).filter(Boolean) : []) {
       const [key, value = ''] = pair.split('=');
+      if (key === 'launcher') continue; // which launch line runs the config: statedLauncher
       const stated = readStatedValue(key, value);
       if (stated) set(stated.field, stated.value, { value: stated.value, status: 'known', source: { file, range: { start: { line: row, character: 0 }, end: { line: row, character: line.length } } }, reason: '# trainlens: comment' });
       else problems.push(`"${pair}" in the trainlens comment on line ${row + 1} is not a job value TrainLens reads (seq_len, micro_batch, grad_accum, precision, optimizer, grad_checkpointing, attention)`);

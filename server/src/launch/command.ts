@@ -12,8 +12,10 @@ export type Launcher = 'torchrun' | 'deepspeed' | 'accelerate' | 'python';
 
 export interface LaunchCommand {
   launcher: Launcher;
-  /** The script as written ("train.py", "src/train.py"). */
+  /** The script as written ("train.py", "src/train.py"), or the module of a `-m module` run (when asked for). */
   script: string;
+  /** `script` is a module run with `-m` (`accelerate launch -m axolotl.cli.train`). */
+  module?: boolean;
   /** Processes (= GPUs) per node and nodes, when the launcher states them. */
   gpusPerNode?: number;
   nodes?: number;
@@ -41,7 +43,15 @@ const BOOLEAN_FLAGS = new Set([
 ]);
 
 export function parseLaunchCommand(line: string, vars?: Map<string, string>): LaunchCommand | undefined {
-  const all = words(line, vars);
+  return parseLaunchWords(words(line, vars));
+}
+
+/**
+ * A launch command from its shell words. With `modules`, a `-m module` run is read too (the module as `script`):
+ * trainers run that way read their config from the module's arguments (trainer-launch.ts); a script's launch
+ * is always a `.py` file.
+ */
+export function parseLaunchWords(all: string[], options: { modules?: boolean } = {}): LaunchCommand | undefined {
   const cut = all.findIndex((w) => w === ';' || w === '&' || w === '|');
   let ws = cut >= 0 ? all.slice(0, cut) : all;
   const env = new Map<string, string>();
@@ -74,10 +84,11 @@ export function parseLaunchCommand(line: string, vars?: Map<string, string>): La
     else launcherOptions.set(flag, rest[++i]);
   }
   const script = rest[i];
-  if (!script || !/\.py$/.test(script)) return undefined;
+  const module = !!options.modules && (launcherOptions.get('m') === true || launcherOptions.get('module') === true);
+  if (!script || !(module || /\.py$/.test(script))) return undefined;
   const scriptWords = rest.slice(i + 1);
   const passesLocalRank = launcher === 'deepspeed' ? !launcherOptions.has('no_local_rank') : legacyLaunch && !launcherOptions.has('use_env');
-  const cmd: LaunchCommand = { launcher, script, launcherOptions, scriptArgs: scriptArguments(scriptWords), scriptWords, env, ...(passesLocalRank ? { passesLocalRank } : {}) };
+  const cmd: LaunchCommand = { launcher, script, ...(module ? { module } : {}), launcherOptions, scriptArgs: scriptArguments(scriptWords), scriptWords, env, ...(passesLocalRank ? { passesLocalRank } : {}) };
   countGpus(cmd, env);
   return cmd;
 }

@@ -1,7 +1,8 @@
 /**
  * Which command launches a script: the one the user chose (the CLI's --command, or a
  * `# trainlens: launcher=path` comment), else the shell scripts in the workspace that run it
- * (the first, by path; the others are listed so the user can pick).
+ * (the first, by path; the others are listed so the user can pick). The same search finds the lines that
+ * run a trainer YAML (trainer-launch.ts), matched by the config's path instead of the script's.
  */
 import { lstatSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -10,6 +11,7 @@ import type { WorkspaceFiles } from '../workspace/files';
 import { uriToPath } from '../workspace/files';
 import { parseLaunchCommand, type LaunchCommand } from './command';
 import { assignment, logicalLines } from './shell';
+import type { TrainerRun } from './trainer-launch';
 
 export interface FoundLaunch {
   command: LaunchCommand;
@@ -23,6 +25,8 @@ export interface FoundLaunch {
   others?: FoundLaunch[];
   /** Variables the launcher file exports before the command (`export BATCH_SIZE=8`), with their 0-based lines. */
   exported?: Map<string, { value: string; line: number }>;
+  /** A trainer CLI's run of a config (llamafactory-cli, axolotl): which trainer, the config, its command-line overrides. */
+  trainer?: TrainerRun;
 }
 
 export function findLaunch(scriptUri: string, files: WorkspaceFiles | undefined, command?: string, launcherRef?: string): FoundLaunch | undefined {
@@ -30,26 +34,40 @@ export function findLaunch(scriptUri: string, files: WorkspaceFiles | undefined,
     const parsed = parseLaunchCommand(command);
     return parsed ? { command: parsed, label: '--command', alternatives: [] } : undefined;
   }
-  const scriptPath = uriToPath(scriptUri);
+  return findLaunchIn(scriptUri, files, (text, vars) => {
+    const command = parseLaunchCommand(text, vars);
+    return command && { command, target: command.script };
+  }, launcherRef);
+}
+
+/** One launch line as read for some file: the command, and that file's path as the line writes it. */
+export interface LaunchLine { command: LaunchCommand; target: string; trainer?: TrainerRun }
+
+/**
+ * The launch lines of the workspace's shell scripts (or of the one `launcherRef` names) that run `targetUri`,
+ * as `read` reads a line: a script, or a config that a trainer CLI reads (trainer-launch.ts).
+ */
+export function findLaunchIn(targetUri: string, files: WorkspaceFiles | undefined, read: (text: string, vars: Map<string, string>) => LaunchLine | undefined, launcherRef?: string): FoundLaunch | undefined {
+  const scriptPath = uriToPath(targetUri);
   if (!files || !scriptPath) return undefined;
   const shells = launcherRef ? [] : files.list((name) => /\.(sh|bash)$/.test(name));
   const found: FoundLaunch[] = [];
   if (launcherRef) {
-    const read = files.read(launcherRef, scriptUri);
-    if (read.ok) found.push(...launchesIn(read.path, read.text, scriptPath, files.roots));
+    const ref = files.read(launcherRef, targetUri);
+    if (ref.ok) found.push(...launchesIn(ref.path, ref.text, scriptPath, files.roots, read));
   }
   const name = basename(scriptPath);
   for (const shell of shells.sort()) {
     const stamped = stamp(shell); // before the read: a change after it gives the file a new stamp
     if (stamped && knownNotToName(shell, stamped, name)) continue;
-    const read = files.read(shell, scriptUri);
-    if (!read.ok) continue;
+    const shellText = files.read(shell, targetUri);
+    if (!shellText.ok) continue;
     // most shell scripts of a workspace never name this one: not worth splitting into lines
-    if (!read.text.includes(name)) {
+    if (!shellText.text.includes(name)) {
       if (stamped) rememberNotNaming(shell, stamped, name);
       continue;
     }
-    found.push(...launchesIn(read.path, read.text, scriptPath, files.roots));
+    found.push(...launchesIn(shellText.path, shellText.text, scriptPath, files.roots, read));
     if (found.length >= 8) break;
   }
   if (!found.length) return undefined;
@@ -90,7 +108,7 @@ function rememberNotNaming(shell: string, now: Stamp, name: string): void {
   notNaming.set(shell, { ...now, names: new Set([name]) });
 }
 
-function launchesIn(shellPath: string, text: string, scriptPath: string, roots: string[]): FoundLaunch[] {
+function launchesIn(shellPath: string, text: string, scriptPath: string, roots: string[], read: (text: string, vars: Map<string, string>) => LaunchLine | undefined): FoundLaunch[] {
   const vars = new Map<string, string>();
   const exported = new Map<string, { value: string; line: number }>();
   const out: FoundLaunch[] = [];
@@ -101,10 +119,10 @@ function launchesIn(shellPath: string, text: string, scriptPath: string, roots: 
     const changed = /^cd\s+(["']?)([^"'\s;&|$`]+)\1\s*(?:$|&&\s*)/.exec(line.text);
     if (changed) cd = join(cd, changed[2]);
     if (!line.text.includes(basename(scriptPath))) continue;
-    const command = parseLaunchCommand(changed ? line.text.slice(changed[0].length) : line.text, vars);
-    if (!command || !sameScript(join(cd, command.script), scriptPath, shellPath, root)) continue;
+    const launch = read(changed ? line.text.slice(changed[0].length) : line.text, vars);
+    if (!launch || !sameScript(join(cd, launch.target), scriptPath, shellPath, root)) continue;
     const label = `${relative(root, shellPath) || basename(shellPath)} line ${line.line + 1}`;
-    out.push({ command, label, origin: { file: pathToFileURL(shellPath).href, range: { start: { line: line.line, character: 0 }, end: { line: line.line, character: line.text.length } } }, alternatives: [], exported: new Map(exported) });
+    out.push({ command: launch.command, ...(launch.trainer ? { trainer: launch.trainer } : {}), label, origin: { file: pathToFileURL(shellPath).href, range: { start: { line: line.line, character: 0 }, end: { line: line.line, character: line.text.length } } }, alternatives: [], exported: new Map(exported) });
   }
   return out;
 }
