@@ -31,7 +31,7 @@ export interface DiscoverOptions {
   maxFiles?: number;
   /** Stop after looking at this many directory entries (default 200,000). */
   maxEntries?: number;
-  /** Also take shell scripts (`trainlens check`: their `tune run` lines can hold findings); the editor's view leaves them out. */
+  /** Also take shell scripts: their `tune run` lines can hold findings (`trainlens check` and the editor's view show those that do). */
   shellScripts?: boolean;
 }
 
