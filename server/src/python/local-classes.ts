@@ -10,7 +10,7 @@ import type { PythonModule } from './modules';
 export interface LocalClass { name: string; module: PythonModule; cls: Node }
 
 /** The names a file imports with `from X import A, B as C`: local name → module reference and original name. */
-function fromImports(root: Node): Map<string, { from: string; name: string }> {
+export function fromImports(root: Node): Map<string, { from: string; name: string }> {
   const imports = new Map<string, { from: string; name: string }>();
   for (const stmt of root.namedChildren) {
     if (stmt?.type !== 'import_from_statement') continue;

@@ -6,6 +6,9 @@
  *   passes exactly that, or when the call names the file as a literal.
  * - TrlParser's `parse_args_and_config()` with `--config recipe.yaml` (trl scripts/utils.py): the file's
  *   keys replace the dataclass defaults and the command line still wins.
+ * - alignment-handbook's `H4ArgumentParser(...).parse()` (src/alignment/configs.py, before it moved to TrlParser):
+ *   a first argument ending in `.yaml` is the recipe, and the words after it override its keys, each written
+ *   `--key=value` (it splits each word at "=": another spelling stops the script).
  * Only files inside the workspace are read (WorkspaceFiles); nothing is executed.
  */
 import type { Node } from 'web-tree-sitter';
@@ -16,7 +19,7 @@ import type { Evaluated, Evaluator, PyValue } from './evaluate';
 import type { ScriptArgs } from './script-args';
 
 /** The parsers that read dataclass fields: their fields are named by the dataclass, not by add_argument. */
-export const DATACLASS_PARSERS = ['HfArgumentParser', 'TrlParser'];
+export const DATACLASS_PARSERS = ['HfArgumentParser', 'TrlParser', 'H4ArgumentParser'];
 
 export type ParserConfig =
   | { ok: true; values: Map<string, PyValue>; lines: Map<string, number>; uri: string; label: string }
@@ -25,8 +28,9 @@ export type ParserConfig =
 /** The config file the script's parser reads, undefined when it reads none (or the launch does not say which). */
 export function readParserConfig(facts: PythonFacts, ev: Evaluator, env: EvalEnvironment, args: ScriptArgs): ParserConfig | undefined {
   if (!callsNamed(facts, ...DATACLASS_PARSERS).length) return undefined;
-  const ref = fileCall(facts, ev, env) ?? trlConfigFlag(facts, args);
+  const ref = fileCall(facts, ev, env) ?? trlConfigFlag(facts, args) ?? h4Recipe(facts, env);
   if (!ref) return undefined;
+  if ('reason' in ref) return { ok: false, reason: ref.reason };
   const read = env.files?.read(ref.path, ref.fromUri ?? env.uri ?? '');
   if (!read?.ok) return { ok: false, reason: `config file ${ref.path} (${ref.label}) is not read: ${read?.reason ?? 'no workspace files'}` };
   const parsed = /\.json$/i.test(ref.path) ? jsonValues(read.text) : yamlValues(read.text);
@@ -73,6 +77,17 @@ function trlConfigFlag(facts: PythonFacts, args: ScriptArgs): FileRef | undefine
   if (!callsNamed(facts, 'parse_args_and_config').length) return undefined;
   const flag = args.get('config');
   return flag && flag.raw !== true ? { path: flag.raw, label: `--config on the command line (${flag.label})`, fromUri: flag.origin?.file } : undefined;
+}
+
+/** `H4ArgumentParser(...).parse()` launched as `run_sft.py recipe.yaml --key=value ...`. */
+function h4Recipe(facts: PythonFacts, env: EvalEnvironment): FileRef | { reason: string } | undefined {
+  if (!callsNamed(facts, 'H4ArgumentParser').length || !callsNamed(facts, 'parse').some((c) => c.receiver && !c.positional.length)) return undefined;
+  const [recipe, ...overrides] = env.argv?.words ?? [];
+  if (!recipe?.endsWith('.yaml')) return undefined;
+  const label = `H4ArgumentParser.parse() of ${env.argv!.label}`;
+  const bad = overrides.find((w) => !/^--?[\w.-]+=/.test(w));
+  if (bad) return { reason: `H4ArgumentParser.parse() reads the words after ${recipe} only as --key=value, and \`${bad}\` (${env.argv!.label}) stops the script` };
+  return { path: recipe, label, fromUri: env.argv!.fromUri };
 }
 
 function jsonValues(text: string): { values: Map<string, PyValue>; lines: Map<string, number> } | undefined {

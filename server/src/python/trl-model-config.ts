@@ -1,10 +1,13 @@
 /**
  * Defaults of TRL's ModelConfig (trl/trainer/model_config.py), the dataclass TRL's scripts parse with
- * TrlParser for the model, LoRA and bitsandbytes options. Read only where the script's parser names
- * ModelConfig and the command line or config file leaves the field out; library defaults, so assumed.
+ * TrlParser for the model, LoRA and bitsandbytes options, and of alignment-handbook's ModelArguments
+ * (src/alignment/configs.py before it moved to TRL's: the same names and defaults for these fields).
+ * Read only where the script's parser names ModelConfig, or ModelArguments imported from `alignment`,
+ * and the command line or config file leaves the field out; library defaults, so assumed.
  */
 import type { Node } from 'web-tree-sitter';
 import type { CallFact } from './facts';
+import { fromImports } from './local-classes';
 import { assumedStep, type Evaluated, type PyValue } from './evaluate';
 
 const MODEL_CONFIG_DEFAULTS: Record<string, PyValue> = {
@@ -25,9 +28,12 @@ const MODEL_CONFIG_DEFAULTS: Record<string, PyValue> = {
   use_bnb_nested_quant: false,
 };
 
-/** The ModelConfig default of `attr` when `parser` is built with ModelConfig. */
+/** The library default of `attr` when `parser` is built with TRL's ModelConfig or alignment-handbook's ModelArguments. */
 export function trlModelConfigDefault(parser: CallFact, attr: string, node: Node): Evaluated | undefined {
-  if (!Object.hasOwn(MODEL_CONFIG_DEFAULTS, attr) || !/\bModelConfig\b/.test(parser.args.text)) return undefined;
+  if (!Object.hasOwn(MODEL_CONFIG_DEFAULTS, attr)) return undefined;
+  const alignment = /\bModelArguments\b/.test(parser.args.text) && /^alignment\b/.test(fromImports(parser.call.tree.rootNode).get('ModelArguments')?.from ?? '');
+  if (!alignment && !/\bModelConfig\b/.test(parser.args.text)) return undefined;
   const value = MODEL_CONFIG_DEFAULTS[attr];
-  return { ok: true, value, node, via: [assumedStep(`TRL ModelConfig default ${attr}=${value === null ? 'None' : JSON.stringify(value)}`)] };
+  const owner = alignment ? 'alignment-handbook ModelArguments' : 'TRL ModelConfig';
+  return { ok: true, value, node, via: [assumedStep(`${owner} default ${attr}=${value === null ? 'None' : JSON.stringify(value)}`)] };
 }
