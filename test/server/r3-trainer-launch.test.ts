@@ -154,6 +154,35 @@ describe('a trainer YAML with its launch line in a workspace shell script', () =
     expect(a.assumptions.join('\n')).toContain('launched by a.sh line 1; also by b.sh line 1');
   });
 
+  it('two launch lines that agree on the GPU count: it stays known, naming both', () => {
+    const a = analyse({ 'x.yml': AXOLOTL, 'a.sh': 'accelerate launch --num_processes 4 -m axolotl.cli.train x.yml\n', 'b.sh': 'axolotl train x.yml --num-processes 4\n' }, 'x.yml');
+    expect(a.values.gpus).toMatchObject({ value: 4, status: 'known' });
+    expect(a.values.gpus!.reason).toContain('the same in all 2 launchers: a.sh, b.sh');
+  });
+
+  it('CUDA_VISIBLE_DEVICES and FORCE_TORCHRUN exported earlier in the launcher count for llamafactory-cli', () => {
+    const a = analyse({ 'x.yaml': LF, 'go.sh': 'export CUDA_VISIBLE_DEVICES=0,1,2,3\nllamafactory-cli train x.yaml\n' }, 'x.yaml');
+    expect(a.values.gpus).toMatchObject({ value: 4, status: 'known' });
+    // a plain assignment is not in the child's environment
+    expect(analyse({ 'x.yaml': LF, 'go.sh': 'CUDA_VISIBLE_DEVICES=0,1,2,3\nllamafactory-cli train x.yaml\n' }, 'x.yaml').values.gpus).toMatchObject({ status: 'assumed' });
+  });
+
+  it('a deepspeed=<file> override: the DeepSpeed config is read from where the line runs, ZeRO pointing at the line', () => {
+    const ds = '{ "zero_optimization": { "stage": 3, "offload_param": { "device": "cpu" } }, "bf16": { "enabled": "auto" } }';
+    const a = analyse({ 'configs/x.yaml': LF, 'examples/deepspeed/ds_z3_offload.json': ds, 'scripts/run.sh': 'CUDA_VISIBLE_DEVICES=0,1 llamafactory-cli train configs/x.yaml deepspeed=examples/deepspeed/ds_z3_offload.json\n' }, 'configs/x.yaml');
+    expect(a.job).toMatchObject({ gpus: 2, zero: { stage: 3, offload_param: 'cpu' }, amp_style: 'master_weights' });
+    expect(a.values.zero).toMatchObject({ status: 'known', reason: 'deepspeed=examples/deepspeed/ds_z3_offload.json on the command line (scripts/run.sh line 1)' });
+  });
+
+  it('an accelerate config with the DeepSpeed plugin gives an axolotl YAML its ZeRO stage; a differing accumulation is a Trainer error, said', () => {
+    const acc = 'distributed_type: DEEPSPEED\ndeepspeed_config:\n  zero_stage: 3\n  offload_optimizer_device: cpu\n  gradient_accumulation_steps: 16\nmixed_precision: bf16\nnum_processes: 8\n';
+    const a = analyse({ 'x.yml': AXOLOTL, 'ds.yaml': acc, 'go.sh': 'accelerate launch --config_file ds.yaml -m axolotl.cli.train x.yml\n' }, 'x.yml');
+    expect(a.job).toMatchObject({ gpus: 8, zero: { stage: 3, offload_optimizer: 'cpu' }, grad_accum: 4, amp_style: 'master_weights' });
+    expect(a.values.zero!.source!.file).toContain('ds.yaml');
+    expect(a.values.grad_accum!.source!.file).toContain('x.yml');
+    expect(a.assumptions.join('\n')).toContain('sets gradient_accumulation_steps 16, the config 4: the Trainer stops at start');
+  });
+
   it('a # trainlens: launcher= comment picks one of them; it is not reported as an unread value', () => {
     const a = analyse({ 'x.yml': `# trainlens: launcher=b.sh\n${AXOLOTL}`, 'a.sh': 'accelerate launch --num_processes 2 -m axolotl.cli.train x.yml\n', 'b.sh': 'accelerate launch --num_processes 8 -m axolotl.cli.train x.yml\n' }, 'x.yml');
     expect(a.values.gpus).toMatchObject({ value: 8, status: 'known' });

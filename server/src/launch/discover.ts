@@ -43,11 +43,14 @@ export function findLaunch(scriptUri: string, files: WorkspaceFiles | undefined,
 /** One launch line as read for some file: the command, and that file's path as the line writes it. */
 export interface LaunchLine { command: LaunchCommand; target: string; trainer?: TrainerRun }
 
+/** Reads a line with the shell variables assigned before it and those exported (the launched process's environment). */
+export type LineReader = (text: string, vars: Map<string, string>, exported: Map<string, { value: string; line: number }>) => LaunchLine | undefined;
+
 /**
  * The launch lines of the workspace's shell scripts (or of the one `launcherRef` names) that run `targetUri`,
  * as `read` reads a line: a script, or a config that a trainer CLI reads (trainer-launch.ts).
  */
-export function findLaunchIn(targetUri: string, files: WorkspaceFiles | undefined, read: (text: string, vars: Map<string, string>) => LaunchLine | undefined, launcherRef?: string): FoundLaunch | undefined {
+export function findLaunchIn(targetUri: string, files: WorkspaceFiles | undefined, read: LineReader, launcherRef?: string): FoundLaunch | undefined {
   const scriptPath = uriToPath(targetUri);
   if (!files || !scriptPath) return undefined;
   const shells = launcherRef ? [] : files.list((name) => /\.(sh|bash)$/.test(name));
@@ -108,7 +111,7 @@ function rememberNotNaming(shell: string, now: Stamp, name: string): void {
   notNaming.set(shell, { ...now, names: new Set([name]) });
 }
 
-function launchesIn(shellPath: string, text: string, scriptPath: string, roots: string[], read: (text: string, vars: Map<string, string>) => LaunchLine | undefined): FoundLaunch[] {
+function launchesIn(shellPath: string, text: string, scriptPath: string, roots: string[], read: LineReader): FoundLaunch[] {
   const vars = new Map<string, string>();
   const exported = new Map<string, { value: string; line: number }>();
   const out: FoundLaunch[] = [];
@@ -119,7 +122,7 @@ function launchesIn(shellPath: string, text: string, scriptPath: string, roots: 
     const changed = /^cd\s+(["']?)([^"'\s;&|$`]+)\1\s*(?:$|&&\s*)/.exec(line.text);
     if (changed) cd = join(cd, changed[2]);
     if (!line.text.includes(basename(scriptPath))) continue;
-    const launch = read(changed ? line.text.slice(changed[0].length) : line.text, vars);
+    const launch = read(changed ? line.text.slice(changed[0].length) : line.text, vars, exported);
     if (!launch || !sameScript(join(cd, launch.target), scriptPath, shellPath, root)) continue;
     const label = `${relative(root, shellPath) || basename(shellPath)} line ${line.line + 1}`;
     out.push({ command: launch.command, ...(launch.trainer ? { trainer: launch.trainer } : {}), label, origin: { file: pathToFileURL(shellPath).href, range: { start: { line: line.line, character: 0 }, end: { line: line.line, character: line.text.length } } }, alternatives: [], exported: new Map(exported) });

@@ -60,6 +60,11 @@ export function applyTrainerLaunch(values: Values, job: Omit<TrainingJob, 'model
     values.gpus = { value: job.gpus, status: 'assumed', ...(launch.origin ? { source: launch.origin } : {}), reason: `${run.via} in ${launch.label}: ${why}; the GPU count setting (${context.settings.gpus}) stands in` };
   }
   if (!accelerate) return;
+  // The Trainer fills DeepSpeed's "auto" values from its own arguments and refuses stated ones that differ
+  // (transformers integrations/deepspeed.py, HfTrainerDeepSpeedConfig.trainer_config_finalize): its grad_accum stands.
+  const stated = accelerate.gradAccum;
+  if (stated && stated.value !== job.grad_accum) notes.push(`${stated.reason} sets gradient_accumulation_steps ${stated.value}, the config ${job.grad_accum}: the Trainer stops at start on DeepSpeed values that mismatch its arguments`);
+  delete accelerate.gradAccum;
   applyAccelerate(values, job, accelerate);
   settleAmpStyle(values, job);
 }

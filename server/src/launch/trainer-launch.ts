@@ -50,12 +50,15 @@ const LAUNCHER_FLAGS = new Set([
 ]);
 const BARE_LAUNCHER_FLAGS = new Set(['multi_gpu', 'use_deepspeed', 'use_fsdp', 'standalone']);
 
-/** A launch line that runs a trainer on a config: the processes it starts (as parseLaunchWords reads them) and the run. */
-export function parseTrainerLaunch(line: string, vars?: Map<string, string>): { command: LaunchCommand; run: TrainerRun } | undefined {
+/**
+ * A launch line that runs a trainer on a config: the processes it starts (as parseLaunchWords reads them) and the
+ * run. `exported`: variables the launcher file exports before the line, which llamafactory-cli reads as well.
+ */
+export function parseTrainerLaunch(line: string, vars?: Map<string, string>, exported?: Map<string, { value: string }>): { command: LaunchCommand; run: TrainerRun } | undefined {
   const all = words(line, vars);
   const cut = all.findIndex((w) => w === ';' || w === '&' || w === '|');
   const ws = cut >= 0 ? all.slice(0, cut) : all;
-  const env = new Map<string, string>();
+  const env = new Map([...exported ?? []].map(([name, { value }]) => [name, value]));
   let at = 0;
   for (; at < ws.length && /^[A-Za-z_]\w*=/.test(ws[at]); at++) env.set(ws[at].slice(0, ws[at].indexOf('=')), ws[at].slice(ws[at].indexOf('=') + 1));
   if (ws[at] === 'exec' || ws[at] === 'nohup') at++;
@@ -167,8 +170,8 @@ export function findTrainerLaunch(configUri: string, files: WorkspaceFiles | und
     if (target?.ok && target.path !== uriToPath(configUri)) return { note: `the launch command trains ${run.config}, not this file: not applied` };
     return { launch: { command: parsed.command, trainer: run, label: '--command', alternatives: [] } };
   }
-  const launch = findLaunchIn(configUri, files, (text, vars) => {
-    const parsed = parseTrainerLaunch(text, vars);
+  const launch = findLaunchIn(configUri, files, (text, vars, exported) => {
+    const parsed = parseTrainerLaunch(text, vars, exported);
     return parsed?.run.trainer === trainer ? { command: parsed.command, target: parsed.run.config, trainer: parsed.run } : undefined;
   }, launcherRef);
   return launch ? { launch } : {};
