@@ -86,20 +86,18 @@ function llamaFactoryCli(rest: string[], env: Map<string, string>, head: string)
   const visible = visibleList === undefined ? undefined : visibleList.split(',').filter((d) => d.trim()).length;
   const perNode = count('NPROC_PER_NODE');
   const nodes = count('NNODES') ?? 1;
-  let gpusPerNode: number | undefined;
+  let processes: { gpusPerNode: number; nodes: number } | undefined;
   let gpusUnstated: string | undefined;
   if (enabled('USE_RAY')) gpusUnstated = 'USE_RAY=1: Ray starts the workers (ray_num_workers), not torchrun';
   else if (enabled('FORCE_TORCHRUN') || (visible ?? 0) > 1) {
-    gpusPerNode = perNode ?? (visible || undefined);
-    if (!gpusPerNode) gpusUnstated = 'FORCE_TORCHRUN without NPROC_PER_NODE or CUDA_VISIBLE_DEVICES: one process per GPU of the machine';
-  } else if (visible === 1) gpusPerNode = 1;
+    const per = perNode ?? (visible || undefined);
+    if (per) processes = { gpusPerNode: per, nodes };
+    else gpusUnstated = 'FORCE_TORCHRUN without NPROC_PER_NODE or CUDA_VISIBLE_DEVICES: one process per GPU of the machine';
+  } else if (visible === 1) processes = { gpusPerNode: 1, nodes: 1 }; // one device: the training runs in this process
   else {
     gpusUnstated = `the line sets neither CUDA_VISIBLE_DEVICES nor FORCE_TORCHRUN: llamafactory-cli runs one process per GPU of the machine (torchrun when it has more than one${perNode ? `, then NPROC_PER_NODE=${perNode}` : ''})`;
   }
-  const command: LaunchCommand = {
-    launcher: 'torchrun', script: head, launcherOptions: new Map(), scriptArgs: new Map(), scriptWords: rest, env,
-    ...(gpusPerNode ? { gpusPerNode, nodes: gpusPerNode === 1 && !enabled('FORCE_TORCHRUN') ? 1 : nodes } : { nodes }),
-  };
+  const command: LaunchCommand = { launcher: 'torchrun', script: head, launcherOptions: new Map(), scriptArgs: new Map(), scriptWords: rest, env, ...(processes ?? { nodes }) };
   return { command, run: { trainer: 'llamafactory', config, overrides: dotlist(rest.slice(1)), via: `${head} train`, ...(gpusUnstated ? { gpusUnstated } : {}) } };
 }
 
