@@ -5,7 +5,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import type { Range } from '../analysis/types';
-import type { Evaluated, Evaluator } from './evaluate';
+import { assumedStep, type Evaluated, type Evaluator } from './evaluate';
 import type { PythonModules } from './modules';
 import type { WorkspaceFiles } from '../workspace/files';
 
@@ -56,4 +56,21 @@ export function readEnvironment(ev: Evaluator, env: EvalEnvironment, keyNode: No
   if (!fallback) return { ok: false, reason: `environment variable ${key.value} is set at run time: ${unset}`, node };
   const def = ev.evaluate(fallback, depth + 1);
   return def.ok ? { ...def, via: [`${unset}: default of environment variable ${key.value}`, ...def.via] } : def;
+}
+
+/**
+ * `torch.cuda.is_available()` (the estimate is for a CUDA GPU), `is_bf16_supported()` (for that GPU)
+ * and `device_count()`: the GPUs of the machine the script runs on, which only the GPU count setting
+ * states, so a value derived from it is assumed, not known.
+ */
+export function cudaQuery(env: EvalEnvironment, node: Node, fn: string | undefined): Evaluated | undefined {
+  const gpu = env.gpu;
+  if (fn === 'torch.cuda.is_available') return { ok: true, value: true, node, via: [`${fn}() is True: the estimate is for ${gpu?.id ?? 'a CUDA GPU'}`] };
+  if (fn === 'torch.cuda.device_count') {
+    const count = env.gpuCount;
+    return count ? { ok: true, value: count.value, node, via: [assumedStep(`${fn}(): the GPUs on the machine; from ${count.from}`)] } : { ok: false, reason: `${fn}() is the GPUs on the machine the script runs on`, node };
+  }
+  if (fn !== 'torch.cuda.is_bf16_supported') return undefined;
+  if (!gpu) return { ok: false, reason: `${fn}() depends on the GPU`, node };
+  return { ok: true, value: gpu.bf16, node, via: [`${fn}() is ${gpu.bf16 ? 'True' : 'False'} on ${gpu.id}`] };
 }

@@ -2,18 +2,21 @@
  * Static evaluation of Python expressions, the way an engineer reads a script: literals, names
  * along the control flow (flow.ts), simple arithmetic and boolean logic, dict literals and
  * `dict(...)`, subscripts of those, `torch.<dtype>` names, argparse defaults (`args.batch_size`),
- * environment variables of the launch and files exec'd in place (configurator.ts). Nothing is
- * executed. Every result keeps the node that set it and the chain of steps that led there.
+ * environment variables of the launch and files exec'd in place (configurator.ts), str methods
+ * (string-methods.ts) and list comprehensions (comprehension.ts). Nothing is executed. Every
+ * result keeps the node that set it and the chain of steps that led there.
  */
 import type { Node } from 'web-tree-sitter';
 import { callsNamed, type CallFact, type PythonFacts } from './facts';
 import { ParameterSources } from './parameters';
 import { parseScalar, type ScriptArg, type ScriptArgs } from './script-args';
 import { execBindings } from './configurator';
-import { readEnvironment, type EvalEnvironment } from './environment';
+import { cudaQuery, readEnvironment, type EvalEnvironment } from './environment';
 import { NameFlow, type ExecBinding } from './flow';
 import { arithmetic, compare, sequenceOp, truthy } from './operators';
 import { configValue, readParserConfig, type ParserConfig } from './parser-config';
+import { stringMethod, decodeEscapes } from './string-methods';
+import { listComprehension } from './comprehension';
 
 export { arithmetic, truthy } from './operators';
 
@@ -34,6 +37,8 @@ export class Evaluator {
   private execs?: ExecBinding[];
   /** The config file a dataclass parser reads; null: none. */
   private parserConfig?: ParserConfig | null;
+  /** Names a comprehension binds while its body is evaluated, innermost last. */
+  private readonly bound: { scope: Node; name: string; value: PyValue }[] = [];
 
   constructor(private readonly facts: PythonFacts, private readonly args: ScriptArgs = new Map(), readonly env: EvalEnvironment = {}) {
     this.params = new ParameterSources(facts, this);
@@ -80,6 +85,12 @@ export class Evaluator {
     return this.commandLine(dest, node) ?? configValue(this.parserConfig ?? undefined, dest, node);
   }
 
+  /** Runs `fn` with `name` bound to `value` for the identifiers inside `scope` (a comprehension's loop variable). */
+  withBinding<T>(scope: Node, name: string, value: PyValue, fn: () => T): T {
+    this.bound.push({ scope, name, value });
+    try { return fn(); } finally { this.bound.pop(); }
+  }
+
   evaluate(node: Node, depth = 0): Evaluated {
     if (depth > MAX_DEPTH) return fail(node, 'too many indirections');
     switch (node.type) {
@@ -115,6 +126,8 @@ export class Evaluator {
       case 'list':
       case 'tuple':
         return this.sequence(node, depth);
+      case 'list_comprehension':
+        return listComprehension(this, node, depth);
       case 'call':
         return this.call(node, depth);
       case 'comparison_operator':
@@ -143,8 +156,9 @@ export class Evaluator {
   private string(node: Node, depth = 0): Evaluated {
     let text = '';
     const via: string[] = [];
+    const raw = /^[a-zA-Z]*[rR]/.test(node.firstChild?.text ?? '');
     for (const part of node.namedChildren) {
-      if (part?.type === 'string_content') text += part.text;
+      if (part?.type === 'string_content') text += raw ? part.text : decodeEscapes(part.text);
       else if (part?.type === 'interpolation') {
         const expr = part.childForFieldName('expression') ?? part.namedChildren[0];
         const inner = expr ? this.evaluate(expr, depth + 1) : fail(part, 'empty placeholder');
@@ -223,6 +237,8 @@ export class Evaluator {
 
   /** A name takes the value of its last binding before the use, along the control flow (flow.ts). */
   private name(node: Node, depth: number): Evaluated {
+    const bound = [...this.bound].reverse().find((b) => b.name === node.text && node.startIndex >= b.scope.startIndex && node.endIndex <= b.scope.endIndex);
+    if (bound) return ok(bound.value, node);
     return this.flow.valueAt(node.text, node.startIndex, depth) ?? this.params.parameter(node, depth)
       ?? this.env.outer?.(node.text, node, depth) ?? fail(node, `\`${node.text}\` is not assigned before this line`);
   }
@@ -312,7 +328,7 @@ export class Evaluator {
       }
       return name.ok ? fail(node, `torch.${String(name.value)} is not a dtype`) : name;
     }
-    const wrapped = this.params.wrapperCall(node, depth) ?? this.cudaQuery(node, fn?.text);
+    const wrapped = this.params.wrapperCall(node, depth) ?? cudaQuery(this.env, node, fn?.text) ?? stringMethod(this, node, depth);
     if (wrapped) return wrapped;
     if (fn?.text !== 'dict' || !args) return fail(node, `\`${clip(node.text)}\` is computed at run time`);
     const entries = new Map<string, Node>();
@@ -322,23 +338,6 @@ export class Evaluator {
       if (name && value) entries.set(name.text, value);
     }
     return ok({ kind: 'dict', entries }, node);
-  }
-
-  /**
-   * `torch.cuda.is_available()` (the estimate is for a CUDA GPU), `is_bf16_supported()` (for that GPU)
-   * and `device_count()`: the GPUs of the machine the script runs on, which only the GPU count setting
-   * states, so a value derived from it is assumed, not known.
-   */
-  private cudaQuery(node: Node, fn: string | undefined): Evaluated | undefined {
-    const gpu = this.env.gpu;
-    if (fn === 'torch.cuda.is_available') return { ok: true, value: true, node, via: [`${fn}() is True: the estimate is for ${gpu?.id ?? 'a CUDA GPU'}`] };
-    if (fn === 'torch.cuda.device_count') {
-      const count = this.env.gpuCount;
-      return count ? { ok: true, value: count.value, node, via: [assumedStep(`${fn}(): the GPUs on the machine; from ${count.from}`)] } : fail(node, `${fn}() is the GPUs on the machine the script runs on`);
-    }
-    if (fn !== 'torch.cuda.is_bf16_supported') return undefined;
-    if (!gpu) return fail(node, `${fn}() depends on the GPU`);
-    return { ok: true, value: gpu.bf16, node, via: [`${fn}() is ${gpu.bf16 ? 'True' : 'False'} on ${gpu.id}`] };
   }
 }
 

@@ -17,7 +17,8 @@ import { trlModelConfigDefault } from './trl-model-config';
 const ENV_READS = new Set(['os.environ.get', 'os.getenv', 'environ.get', 'getenv']);
 
 const CASTS: Record<string, (v: unknown) => unknown> = {
-  int: (v) => (typeof v === 'number' ? Math.trunc(v) : typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : undefined),
+  // Python's int() of a str takes a sign, underscores between digits and surrounding whitespace.
+  int: (v) => (typeof v === 'number' ? Math.trunc(v) : typeof v === 'string' && /^\s*[+-]?\d+(_\d+)*\s*$/.test(v) ? Number(v.replace(/_/g, '')) : undefined),
   float: (v) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined),
   str: (v) => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined),
 };

@@ -11,6 +11,7 @@ import { assumed, known, rangeOf } from '../values';
 import type { JobContext } from './context';
 
 const LORA_DEFAULT_TARGETS: Record<string, string[]> = { gpt2: ['c_attn'], llama: ['q_proj', 'v_proj'], opt: ['q_proj', 'v_proj'] };
+const LORA_KEYWORDS = ['r', 'lora_alpha', 'target_modules', 'lora_dropout'];
 const VIRTUAL_TOKEN_CONFIGS: Record<string, PeftConfig['method']> = {
   PrefixTuningConfig: 'prefix', PromptEncoderConfig: 'p-tuning', PromptTuningConfig: 'prompt',
 };
@@ -27,7 +28,13 @@ export function peft(ctx: JobContext, family: string | undefined): PeftConfig | 
   }
   const config = lora ? loraConfig(ctx, lora, family) : virtualTokens(ctx, virtual!);
   const defaultTargets = lora && !keyword(ctx.ev, lora, 'target_modules');
-  ctx.knownAt('peft', config, call.call, defaultTargets ? `target_modules not given: PEFT's default for ${family ?? 'this model'}` : undefined);
+  // A LoRA setting written but not read is no default: the config that stands in for it is only assumed.
+  const unread = (lora ? LORA_KEYWORDS : []).flatMap((k) => {
+    const v = keyword(ctx.ev, lora, k)?.value;
+    return v && !v.ok ? [`${k}: ${v.reason}`] : [];
+  });
+  if (unread.length) ctx.values.peft = assumed(config, `${unread.join('; ')}; PEFT's default used`, ctx.file, call.call);
+  else ctx.knownAt('peft', config, call.call, defaultTargets ? `target_modules not given: PEFT's default for ${family ?? 'this model'}` : undefined);
   ctx.anchors.push({ kind: 'argument', field: 'peft', range: rangeOf(call.call.childForFieldName('function') ?? call.call) });
   return config;
 }
