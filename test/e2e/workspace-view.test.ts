@@ -4,7 +4,8 @@
  * the Explorer must list the four example scripts worst first, each with its fit, memory against
  * capacity and the GPUs it was judged against (the GPT-2 script's own `# trainlens:` comment
  * included), a click on the out-of-memory script must open it with the breakdown hover, and the
- * walkthrough's "Select GPU Type" must write trainlens.gpu, after which the view re-judges.
+ * walkthrough's "Select GPU Type" must write trainlens.gpu, after which the view re-judges; a shell script
+ * created with a `tune run` of a built-in config must appear, labelled by its finding, and open at it.
  * Same tools and knobs as vscode.test.ts (TRAINLENS_SKIP_E2E=1 skips it); evidence of a failure
  * goes to test-results/e2e/workspace-view-*.
  */
@@ -94,5 +95,23 @@ describe.skipIf(skip)('the TrainLens workspace view in a real VS Code (code-serv
     const settingsFile = path.join(dirs!.userData, 'User', 'settings.json');
     await expect.poll(() => JSON.parse(fs.readFileSync(settingsFile, 'utf8'))['trainlens.gpu'], { timeout: 30_000 }).toBe('A100-80GB');
     await waitForText(p, SIDEBAR_ROWS, [/opt-6\.7b-lora\.py/, /fits · [\d.]+ \/ 80\.0 GiB · 1 × A100-80GB/], ANALYSIS_MS, 'the OPT script judged against the A100-80GB just picked');
+  }, 3 * 60_000);
+
+  it('a shell script created with a tune run of a built-in config is listed by its finding, and a click opens the finding\'s hover', async () => {
+    onTestFailed(() => saveEvidence('shell'));
+    const p = page!;
+    fs.writeFileSync(path.join(session.workspace, 'finetune.sh'), '#!/bin/bash\ntune run lora_finetune_single_device --config llama3_1/8B_lora_single_device\n');
+    fs.writeFileSync(path.join(session.workspace, 'prep.sh'), '#!/bin/bash\npython prep.py\n');
+    const row = /finetune\.sh.*config not readable: tune cp llama3_1\/8B_lora_single_device \.\/8B_lora_single_device\.yaml/s;
+    await waitForText(p, SIDEBAR_ROWS, [row], ANALYSIS_MS, 'the shell script listed by its finding (the view refreshed on its creation)');
+    await waitForText(p, '.part.sidebar .pane-header', [/TrainLens: GPU fit/i, /1 shell script/i], 30_000, 'the view\'s totals');
+    // the Explorer lists prep.sh too, as its bare name; a row of the view would carry a description after it
+    const rows = (await allText(p, SIDEBAR_ROWS)).split('\n---\n').map((row) => row.trim());
+    expect(rows.filter((row) => row.startsWith('prep.sh') && row !== 'prep.sh')).toEqual([]);
+    await p.locator(SIDEBAR_ROWS, { hasText: 'config not readable' }).first().click();
+    await p.locator('.tabs-container .tab.active', { hasText: 'finetune.sh' }).waitFor({ timeout: 30_000 });
+    const hover = await waitForText(p, HOVER, [/tune cp llama3_1\/8B_lora_single_device/], ANALYSIS_MS, 'the finding\'s hover');
+    log(`shell hover:\n${hover}`);
+    await waitForText(p, '.statusbar-item', [/Ln 2, Col 47/], 30_000, 'the cursor on the config\'s name');
   }, 3 * 60_000);
 });
