@@ -20,7 +20,8 @@ import { listComprehension } from './comprehension';
 
 export { arithmetic, truthy } from './operators';
 
-export interface PyDict { kind: 'dict'; entries: Map<string, Node> }
+/** `entries`: the key's value node in the file; `given`: values read elsewhere (a mapping in a parser's config file). */
+export interface PyDict { kind: 'dict'; entries: Map<string, Node>; given?: Map<string, Evaluated> }
 export interface PyDtype { kind: 'dtype'; name: string }
 export type PyValue = number | string | boolean | null | PyDict | PyDtype | PyValue[];
 
@@ -148,6 +149,8 @@ export class Evaluator {
 
   /** Evaluates, then follows the value into a dict entry (`hp["lr"]`). */
   lookup(dict: PyDict, key: string, depth = 0): Evaluated | undefined {
+    const given = dict.given?.get(key);
+    if (given) return given;
     const entry = dict.entries.get(key);
     return entry ? this.evaluate(entry, depth + 1) : undefined;
   }

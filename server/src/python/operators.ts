@@ -4,7 +4,7 @@ import type { PyValue } from './evaluate';
 /** Python truthiness: empty containers, 0, '' and None are false. */
 export function truthy(v: PyValue): boolean {
   if (Array.isArray(v)) return v.length > 0;
-  if (typeof v === 'object' && v !== null) return v.kind === 'dict' ? v.entries.size > 0 : true;
+  if (typeof v === 'object' && v !== null) return v.kind === 'dict' ? v.entries.size + (v.given?.size ?? 0) > 0 : true;
   return v !== null && v !== false && v !== 0 && v !== '';
 }
 

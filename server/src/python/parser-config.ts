@@ -21,8 +21,11 @@ import type { ScriptArgs } from './script-args';
 /** The parsers that read dataclass fields: their fields are named by the dataclass, not by add_argument. */
 export const DATACLASS_PARSERS = ['HfArgumentParser', 'TrlParser', 'H4ArgumentParser'];
 
+/** `values`: the file's top-level keys; `mappings`: its nested mappings of plain values (TRL's `model_init_kwargs:`); `lines`: dotted keys. */
+interface ConfigValues { values: Map<string, PyValue>; mappings: Map<string, Map<string, PyValue>>; lines: Map<string, number> }
+
 export type ParserConfig =
-  | { ok: true; values: Map<string, PyValue>; lines: Map<string, number>; uri: string; label: string }
+  | ({ ok: true; uri: string; label: string } & ConfigValues)
   | { ok: false; reason: string };
 
 /** The config file the script's parser reads, undefined when it reads none (or the launch does not say which). */
@@ -41,12 +44,18 @@ export function readParserConfig(facts: PythonFacts, ev: Evaluator, env: EvalEnv
 export function configValue(config: ParserConfig | undefined, dest: string, node: Node): Evaluated | undefined {
   if (!config) return undefined;
   if (!config.ok) return { ok: false, reason: config.reason, node };
-  if (!config.values.has(dest)) return undefined;
-  const line = config.lines.get(dest) ?? 0;
-  return {
-    ok: true, value: config.values.get(dest)!, node, via: [`${dest} in ${config.label}`],
-    origin: { file: config.uri, range: { start: { line, character: 0 }, end: { line, character: dest.length } } },
+  const at = (key: string, value: PyValue): Evaluated & { ok: true } => {
+    const line = config.lines.get(key) ?? 0;
+    const name = key.slice(key.lastIndexOf('.') + 1);
+    return { ok: true, value, node, via: [`${key} in ${config.label}`], origin: { file: config.uri, range: { start: { line, character: 0 }, end: { line, character: name.length } } } };
   };
+  const mapping = config.mappings.get(dest);
+  if (mapping) {
+    // A dict field (`model_init_kwargs:`): its entries are values of the file, each pointing at its own line.
+    const given = new Map([...mapping].map(([key, value]) => [key, at(`${dest}.${key}`, value)] as const));
+    return at(dest, { kind: 'dict', entries: new Map(), given });
+  }
+  return config.values.has(dest) ? at(dest, config.values.get(dest)!) : undefined;
 }
 
 interface FileRef { path: string; label: string; fromUri?: string }
@@ -90,7 +99,7 @@ function h4Recipe(facts: PythonFacts, env: EvalEnvironment): FileRef | { reason:
   return { path: recipe, label, fromUri: env.argv!.fromUri };
 }
 
-function jsonValues(text: string): { values: Map<string, PyValue>; lines: Map<string, number> } | undefined {
+function jsonValues(text: string): ConfigValues | undefined {
   let root: unknown;
   try {
     root = JSON.parse(text);
@@ -98,27 +107,45 @@ function jsonValues(text: string): { values: Map<string, PyValue>; lines: Map<st
     return undefined;
   }
   if (typeof root !== 'object' || root === null || Array.isArray(root)) return undefined;
-  const values = new Map<string, PyValue>();
   const lines = new Map<string, number>();
   const rows = text.split(/\r?\n/);
-  for (const [key, value] of Object.entries(root)) {
-    const read = plainValue(value);
-    if (read === undefined) continue;
-    values.set(key, read);
-    const row = rows.findIndex((r) => r.includes(`"${key}"`));
+  // Each key's line: the first row naming it after its parent's row.
+  const line = (key: string, after = -1) => {
+    const row = rows.findIndex((r, i) => i > after && r.includes(`"${key.slice(key.lastIndexOf('.') + 1)}"`));
     if (row >= 0) lines.set(key, row);
+    return row;
+  };
+  const read = fieldValues(root as Record<string, unknown>, (v) => v);
+  for (const key of read.values.keys()) line(key);
+  for (const [key, mapping] of read.mappings) {
+    const row = line(key);
+    for (const inner of mapping.keys()) line(`${key}.${inner}`, row);
   }
-  return { values, lines };
+  return { ...read, lines };
 }
 
-function yamlValues(text: string): { values: Map<string, PyValue>; lines: Map<string, number> } {
+function yamlValues(text: string): ConfigValues {
   const { root, lines } = readYamlDocument(text);
+  return { ...fieldValues(root, (v) => flowSequence(v as YamlValue)), lines };
+}
+
+/** Top-level plain values, and mappings one level deep of plain values (deeper ones are not dataclass fields TrainLens reads). */
+function fieldValues(root: Record<string, unknown>, prepare: (v: unknown) => unknown): Omit<ConfigValues, 'lines'> {
   const values = new Map<string, PyValue>();
+  const mappings = new Map<string, Map<string, PyValue>>();
   for (const [key, value] of Object.entries(root)) {
-    const read = plainValue(flowSequence(value));
+    const read = plainValue(prepare(value));
     if (read !== undefined) values.set(key, read);
+    else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const entries = Object.entries(value).flatMap(([k, v]) => {
+        const inner = plainValue(prepare(v));
+        return inner === undefined ? [] : [[k, inner] as const];
+      });
+      // `key:` with nothing under it is None in YAML, not an empty mapping.
+      if (entries.length) mappings.set(key, new Map(entries));
+    }
   }
-  return { values, lines };
+  return { values, mappings };
 }
 
 /** `[q_proj, v_proj]`, which yaml-lite keeps as text: a list of plain words or numbers. */
@@ -132,7 +159,7 @@ function flowSequence(value: YamlValue): YamlValue {
   });
 }
 
-/** Scalars and lists of scalars; nested mappings are not dataclass fields TrainLens reads. */
+/** Scalars and lists of scalars. */
 function plainValue(value: unknown): PyValue | undefined {
   if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   if (Array.isArray(value) && value.every((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v))) return value as PyValue[];

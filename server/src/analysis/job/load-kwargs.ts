@@ -17,9 +17,9 @@ export function applyLoadKwargs(ctx: JobContext, model: ModelSource | undefined)
   const { dict, via } = found;
   const entry = (key: string): KeywordValue | undefined => {
     const node = dict.entries.get(key);
-    if (!node) return undefined;
-    const value = ctx.ev.evaluate(node);
-    return { site: node.parent ?? node, value: value.ok ? { ...value, via: [via, ...value.via] } : value };
+    const value = ctx.ev.lookup(dict, key);
+    if (!value) return undefined;
+    return { site: node?.parent ?? value.node, value: value.ok ? { ...value, via: [via, ...value.via] } : value };
   };
   const dtype = model.loadDtype ? undefined : entry('torch_dtype') ?? entry('dtype');
   const name = dtype?.value.ok ? (isDtype(dtype.value.value) ? dtype.value.value.name : DTYPE_STRINGS[String(dtype.value.value)]) : undefined;
