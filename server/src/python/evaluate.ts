@@ -240,8 +240,10 @@ export class Evaluator {
 
   /** A name takes the value of its last binding before the use, along the control flow (flow.ts). */
   private name(node: Node, depth: number): Evaluated {
-    const bound = [...this.bound].reverse().find((b) => b.name === node.text && node.startIndex >= b.scope.startIndex && node.endIndex <= b.scope.endIndex);
-    if (bound) return ok(bound.value, node);
+    for (let i = this.bound.length - 1; i >= 0; i--) {
+      const b = this.bound[i];
+      if (b.name === node.text && node.startIndex >= b.scope.startIndex && node.endIndex <= b.scope.endIndex) return ok(b.value, node);
+    }
     return this.flow.valueAt(node.text, node.startIndex, depth) ?? this.params.parameter(node, depth)
       ?? this.env.outer?.(node.text, node, depth) ?? fail(node, `\`${node.text}\` is not assigned before this line`);
   }
