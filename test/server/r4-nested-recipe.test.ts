@@ -61,3 +61,29 @@ describe('nested mappings in a parser config file', () => {
     expect(a.values.attention).toMatchObject({ status: 'known', value: 'eager' });
   });
 });
+
+describe("a script's own dict field filled from a recipe mapping", () => {
+  it('`LoraConfig(**script_args.peft_config)` takes the entries of a `peft_config:` block, flow lists included', () => {
+    const script = `from dataclasses import dataclass, field
+from peft import LoraConfig
+from transformers import AutoModelForCausalLM
+from trl import SFTConfig, SFTTrainer, TrlParser
+
+
+@dataclass
+class ScriptArguments:
+    model_name: str = "Qwen/Qwen2.5-1.5B"
+    peft_config: dict = field(default_factory=dict)
+
+
+script_args, training_args = TrlParser((ScriptArguments, SFTConfig)).parse_args_and_config()
+model = AutoModelForCausalLM.from_pretrained(script_args.model_name)
+SFTTrainer(model=model, args=training_args, peft_config=LoraConfig(**script_args.peft_config)).train()
+`;
+    const recipe = 'model_name: Qwen/Qwen2.5-1.5B\npeft_config:\n  r: 4\n  lora_alpha: 8\n  target_modules: ["q_proj", "v_proj"]\n  lora_dropout: 0.0\n';
+    const root = writeWorkspace({ 'grpo.py': script, 'r.yaml': recipe, 'run.sh': 'python grpo.py --config r.yaml\n' });
+    const a = analyzeFile(analyzer, root, 'grpo.py');
+    expect(a.job?.peft).toMatchObject({ method: 'lora', r: 4, alpha: 8, targets: ['q_proj', 'v_proj'], dropout: 0 });
+    expect(a.values.peft?.status).toBe('known');
+  });
+});

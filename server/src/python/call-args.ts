@@ -19,11 +19,11 @@ export function keyword(evaluator: Evaluator, call: CallFact, name: string): Key
   for (const spread of call.spreads) {
     const mapping = evaluator.evaluate(spread);
     if (!mapping.ok || !isDict(mapping.value)) continue;
+    const value = evaluator.lookup(mapping.value, name);
+    if (!value) continue;
     const entry = mapping.value.entries.get(name);
-    if (!entry) continue;
-    const value = evaluator.evaluate(entry);
     const via = `**${spread.text} (line ${spread.startPosition.row + 1})`;
-    return { site: entry.parent ?? entry, value: value.ok ? { ...value, via: [via, ...mapping.via, ...value.via] } : value };
+    return { site: entry?.parent ?? entry ?? value.node, value: value.ok ? { ...value, via: [via, ...mapping.via, ...value.via] } : value };
   }
   return undefined;
 }
