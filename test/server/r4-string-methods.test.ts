@@ -86,6 +86,9 @@ describe('str methods', () => {
   it('a module function named like a str method is not taken for one', () => {
     const a = lora('"q_proj".split(",")', { setup: 'import dataclasses\nargs = dataclasses.replace(args, targets="x")' });
     expect(a.job?.peft?.targets).toEqual(['q_proj']);
+    // `os.path` is not `args.path`, even where an option of that name exists.
+    const path = lora('os.path.split("q_proj/v_proj")', { setup: 'import os\nparser.add_argument("--path", default="a/b")' });
+    expect(path.values.peft?.status).toBe('assumed');
   });
 });
 

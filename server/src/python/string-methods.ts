@@ -8,6 +8,8 @@
 import type { Node } from 'web-tree-sitter';
 import { clip, type Evaluated, type Evaluator, type PyValue } from './evaluate';
 
+const MODULES = /^(os\.path|posixpath|ntpath|re|shlex|string|str)$/;
+
 type Method = (self: string, args: PyValue[]) => PyValue | string[] | undefined;
 
 const text = (v: PyValue | undefined): v is string => typeof v === 'string';
@@ -32,7 +34,8 @@ export function stringMethod(ev: Evaluator, call: Node, depth: number): Evaluate
   const fn = call.childForFieldName('function');
   const name = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
   const receiver = fn?.childForFieldName('object');
-  if (!name || !receiver || !Object.hasOwn(METHODS, name)) return undefined;
+  // `os.path.split(p)`, `re.split(...)`: module functions that share a str method's name.
+  if (!name || !receiver || !Object.hasOwn(METHODS, name) || MODULES.test(receiver.text)) return undefined;
   const self = ev.evaluate(receiver, depth + 1);
   // `dataclasses.replace(...)`, `os.path.join(...)`: a module's function of the same name, not a str method.
   if (!self.ok || typeof self.value !== 'string') return self.ok || name === 'replace' || name === 'join' ? undefined : self;
