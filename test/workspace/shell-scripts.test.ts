@@ -4,26 +4,21 @@
  * where the hover explains it; one without findings stays out. Findings follow the files they depend on (a
  * config created on disk) and the edited text of an open document.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  ConfigurationRequest, createProtocolConnection, DidOpenTextDocumentNotification, ExitNotification, HoverRequest,
-  InitializedNotification, InitializeRequest, ShutdownRequest, StreamMessageReader, StreamMessageWriter, type ProtocolConnection,
-} from 'vscode-languageserver-protocol/node';
+import { DidOpenTextDocumentNotification, HoverRequest, type ProtocolConnection } from 'vscode-languageserver-protocol/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkspaceSummaryRequest, type WorkspaceSummaryResult } from '../../server/src/lsp/protocol';
 import type { FileSummary } from '../../server/src/workspace/summary';
 import { makeTree } from '../cli/helpers';
-import { builtBundle, ROOT } from '../lsp/helpers/build';
+import { startWorkspaceServer, type WorkspaceServer } from './server';
 
 const LORA_CONFIG = readFileSync(join(__dirname, '../fixtures/scripts/u1-torchtune-lora-launcher/configs/llama3_8B_lora.yaml'), 'utf8');
 
-let child: ChildProcessWithoutNullStreams;
+let server: WorkspaceServer;
 let connection: ProtocolConnection;
 let root: string;
-let stderr = '';
 
 const uri = (path: string) => pathToFileURL(join(root, path)).href;
 
@@ -36,28 +31,11 @@ beforeAll(async () => {
     'scripts/prep.sh': '#!/bin/bash\n# finetune data prep\npython prep.py --out data\n',
     'configs/lora.yaml': LORA_CONFIG,
   });
-  child = spawn(process.execPath, [builtBundle('server.js'), '--stdio'], { cwd: ROOT });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
-  connection.onRequest(ConfigurationRequest.type, ({ items }) => items.map(() => ({ gpu: 'A100-80GB', gpuCount: 1 })));
-  connection.listen();
-  await connection.sendRequest(InitializeRequest.type, {
-    processId: process.pid,
-    rootUri: null,
-    workspaceFolders: [{ uri: pathToFileURL(root).href, name: 'tune' }],
-    capabilities: { workspace: { configuration: true } },
-  });
-  await connection.sendNotification(InitializedNotification.type, {});
+  server = await startWorkspaceServer(root, 'tune', 'A100-80GB');
+  connection = server.connection;
 }, 60_000);
 
-afterAll(async () => {
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  await connection.sendRequest(ShutdownRequest.type);
-  await connection.sendNotification(ExitNotification.type);
-  expect(await exited).toBe(0);
-  connection.dispose();
-  expect(stderr).toBe('');
-});
+afterAll(() => server.stop());
 
 async function shells(): Promise<{ result: WorkspaceSummaryResult; byPath: Record<string, FileSummary> }> {
   const result = await connection.sendRequest(WorkspaceSummaryRequest);

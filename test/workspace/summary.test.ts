@@ -3,25 +3,20 @@
  * workspace view asks for it: every script and DeepSpeed config of the workspace folders with its
  * fit, the GPU settings it was judged against, and where its breakdown is; open documents as edited.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  ConfigurationRequest, createProtocolConnection, DidOpenTextDocumentNotification, ExitNotification, HoverRequest,
-  InitializedNotification, InitializeRequest, ShutdownRequest, StreamMessageReader, StreamMessageWriter, type ProtocolConnection,
-} from 'vscode-languageserver-protocol/node';
+import { DidOpenTextDocumentNotification, HoverRequest, type ProtocolConnection } from 'vscode-languageserver-protocol/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkspaceSummaryRequest, type WorkspaceSummaryResult } from '../../server/src/lsp/protocol';
 import type { FileSummary } from '../../server/src/workspace/summary';
 import { makeTree } from '../cli/helpers';
-import { builtBundle, ROOT } from '../lsp/helpers/build';
+import { startWorkspaceServer, type WorkspaceServer } from './server';
 
 const GiB = 2 ** 30;
-let child: ChildProcessWithoutNullStreams;
+let server: WorkspaceServer;
 let connection: ProtocolConnection;
 let root: string;
-let stderr = '';
 
 const uri = (path: string) => pathToFileURL(join(root, path)).href;
 
@@ -35,28 +30,11 @@ beforeAll(async () => {
     'archive/old.py': '@example:llama2-7b-full-finetune.py',
     '.trainlensignore': 'archive/\n',
   });
-  child = spawn(process.execPath, [builtBundle('server.js'), '--stdio'], { cwd: ROOT });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
-  connection.onRequest(ConfigurationRequest.type, ({ items }) => items.map(() => ({ gpu: 'V100-32GB', gpuCount: 1 })));
-  connection.listen();
-  await connection.sendRequest(InitializeRequest.type, {
-    processId: process.pid,
-    rootUri: null,
-    workspaceFolders: [{ uri: pathToFileURL(root).href, name: 'jobs' }],
-    capabilities: { workspace: { configuration: true } },
-  });
-  await connection.sendNotification(InitializedNotification.type, {});
+  server = await startWorkspaceServer(root, 'jobs', 'V100-32GB');
+  connection = server.connection;
 }, 60_000);
 
-afterAll(async () => {
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  await connection.sendRequest(ShutdownRequest.type);
-  await connection.sendNotification(ExitNotification.type);
-  expect(await exited).toBe(0);
-  connection.dispose();
-  expect(stderr).toBe('');
-});
+afterAll(() => server.stop());
 
 function byPath(result: WorkspaceSummaryResult): Record<string, FileSummary> {
   return Object.fromEntries(result.files.map((f) => [f.uri.slice(pathToFileURL(root).href.length + 1), f]));
