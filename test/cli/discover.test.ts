@@ -54,6 +54,15 @@ describe('discoverFiles', () => {
     expect(found(root, ['scripts/*.sh']).problems).toEqual(['scripts/*.sh: no training script or config matches']);
   });
 
+  it('counts shell scripts apart from the scripts and configs: many shell scripts do not crowd those out of the limit', () => {
+    const tree: Record<string, string> = { 'z/train.py': 'x = 1\n', 'z/eval.py': 'x = 1\n' };
+    for (let i = 0; i < 5; i++) tree[`a/run${i}.sh`] = 'echo run\n';
+    const result = found(makeTree(tree), ['.'], { maxFiles: 3, shellScripts: true });
+    expect(result.files.filter((f) => f.endsWith('.py'))).toEqual(['z/eval.py', 'z/train.py']);
+    expect(result.files.filter((f) => f.endsWith('.sh'))).toHaveLength(3);
+    expect(result.problems).toEqual(['took the first 3 shell scripts only; narrow the paths or add a .trainlensignore']);
+  });
+
   it('applies .trainlensignore files with gitignore semantics, the deeper file deciding', () => {
     const root = makeTree({
       '.trainlensignore': '# generated and vendored code\nthird_party/\n*_test.py\nexperiments/*\n!experiments/keep/\n',

@@ -27,7 +27,7 @@ const SNIFF_BYTES = 64 * 1024;
 export interface DiscoverOptions {
   /** Relative inputs and ignore files are resolved against this folder. */
   cwd: string;
-  /** Stop after this many files (default 10,000). */
+  /** Stop after this many scripts and configs (default 10,000); shell scripts are counted apart, up to as many. */
   maxFiles?: number;
   /** Stop after looking at this many directory entries (default 200,000). */
   maxEntries?: number;
@@ -72,6 +72,9 @@ class Walker {
   readonly problems: string[] = [];
   truncated = false;
   private entries = 0;
+  /** Shell scripts among `files`: counted apart, so that hundreds of them (most without findings) do not crowd the scripts out. */
+  private shells = 0;
+  private shellsFull = false;
   private readonly cwd: string;
   private readonly maxFiles: number;
   private readonly maxEntries: number;
@@ -103,13 +106,28 @@ class Walker {
   }
 
   private take(path: string): void {
-    if (this.files.size >= this.maxFiles) return this.stop(`stopped after ${this.maxFiles} files`);
+    if (this.files.has(path)) return;
+    const shell = isShellScript(path);
+    if (this.taken(shell) >= this.maxFiles) return shell ? this.stopShells() : this.stop(`stopped after ${this.maxFiles} files`);
     this.files.add(path);
+    if (shell) this.shells++;
+  }
+
+  /** Files of the kind taken so far: shell scripts, or the scripts and configs. */
+  private taken(shell: boolean): number {
+    return shell ? this.shells : this.files.size - this.shells;
+  }
+
+  /** Past the limit of shell scripts, the walk goes on for the scripts and configs. */
+  private stopShells(): void {
+    if (!this.shellsFull) this.problems.push(`took the first ${this.maxFiles} shell scripts only; narrow the paths or add a ${IGNORE_FILE}`);
+    this.shellsFull = true;
   }
 
   private walk(root: string, accept: (file: string) => boolean): void {
     const anchor = isInside(this.cwd, root) ? this.cwd : root;
     const found: string[] = [];
+    let foundShells = 0;
     const pending = [root];
     walking: while (pending.length) {
       const dir = pending.pop()!;
@@ -130,12 +148,18 @@ class Walker {
         if (isDir && (SKIPPED_DIRS.has(entry.name) || entry.name.startsWith('.'))) continue;
         if (this.ignored(anchor, path, isDir)) continue;
         if (isDir) pending.push(path);
-        else if ((entry.isFile() || (entry.isSymbolicLink() && kindOf(path) === 'file')) && accept(path) && (isCandidate(path) || (this.shellScripts && isShellScript(path)))) {
-          if (this.files.size + found.length >= this.maxFiles) {
+        else if ((entry.isFile() || (entry.isSymbolicLink() && kindOf(path) === 'file')) && accept(path)) {
+          const shell = this.shellScripts && isShellScript(path);
+          if (!shell && !isCandidate(path)) continue;
+          const waiting = shell ? foundShells : found.length - foundShells;
+          if (this.taken(shell) + waiting < this.maxFiles) {
+            found.push(path);
+            if (shell) foundShells++;
+          } else if (shell) this.stopShells();
+          else {
             this.stop(`stopped after ${this.maxFiles} files`);
             break walking;
           }
-          found.push(path);
         }
       }
     }
