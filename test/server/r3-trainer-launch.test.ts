@@ -137,6 +137,15 @@ describe('a trainer YAML with its launch line in a workspace shell script', () =
     expect(a.assumptions.join('\n')).toContain('lora_r=64 on the command line (go.sh line 1) is ignored: the config sets strict: true');
   });
 
+  it('an override named __proto__ is a key like any other: the server\'s objects are left as they were', () => {
+    const a = analyse({ 'x.yaml': LF, 'go.sh': 'CUDA_VISIBLE_DEVICES=0,1 llamafactory-cli train x.yaml __proto__.polluted=1 cutoff_len=1024\n' }, 'x.yaml');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(a.job).toMatchObject({ gpus: 2, seq_len: 1024 });
+    // strict: true checks the YAML's own keys, not those every object inherits
+    const b = analyse({ 'x.yml': `${AXOLOTL}strict: true\n`, 'go.sh': 'axolotl train x.yml --constructor 3\n' }, 'x.yml');
+    expect(b.assumptions.join('\n')).toContain('constructor=3 on the command line (go.sh line 1) is ignored');
+  });
+
   it('accelerate launch with no process count: the GPU count is assumed, the accelerate config\'s other settings apply', () => {
     const a = analyse({ 'x.yml': AXOLOTL.replace('bf16: auto\n', ''), 'acc.yaml': FSDP_ACCELERATE.replace('num_processes: 2\n', ''), 'go.sh': 'accelerate launch --config_file acc.yaml -m axolotl.cli.train x.yml\n' }, 'x.yml');
     expect(a.values.gpus).toMatchObject({ status: 'assumed' });

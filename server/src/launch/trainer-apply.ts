@@ -11,7 +11,7 @@ import { settleAmpStyle } from '../analysis/job/amp-style';
 import type { AnalysisSettings, JobField, ValueInfo } from '../analysis/types';
 import type { WorkspaceFiles } from '../workspace/files';
 import type { FoundLaunch } from './discover';
-import { readYamlMap, type YamlMap } from './yaml-lite';
+import { readYamlMap, type YamlMap, type YamlValue } from './yaml-lite';
 
 type Values = Partial<Record<JobField, ValueInfo>>;
 
@@ -26,19 +26,28 @@ export function applyOverrides(root: YamlMap, launch: FoundLaunch | undefined, n
   const strict = run.trainer === 'axolotl' && root.strict === true;
   for (const [path, raw] of run.overrides) {
     const keys = path.split('.');
-    if (strict && !(keys[0] in root)) {
+    if (strict && !Object.hasOwn(root, keys[0])) {
       notes.push(`${path}=${raw} on the command line (${launch.label}) is ignored: the config sets strict: true and has no ${keys[0]} key`);
       continue;
     }
     let node = root;
     for (const key of keys.slice(0, -1)) {
-      const next = node[key];
-      node = next && typeof next === 'object' && !Array.isArray(next) ? next : (node[key] = {});
+      const next = Object.hasOwn(node, key) ? node[key] : undefined;
+      node = next && typeof next === 'object' && !Array.isArray(next) ? next : setKey(node, key, {});
     }
-    node[keys[keys.length - 1]] = readYamlMap(`v: ${raw}`).v ?? raw;
+    setKey(node, keys[keys.length - 1], readYamlMap(`v: ${raw}`).v ?? raw);
     set.set(path, raw);
   }
   return set;
+}
+
+/**
+ * A key set as the map's own, whatever its name: the keys come from a workspace file, and `__proto__=...` or
+ * `__proto__.x=...` assigned plainly would replace the map's prototype or write into Object.prototype.
+ */
+function setKey<T extends YamlValue>(node: YamlMap, key: string, value: T): T {
+  Object.defineProperty(node, key, { value, enumerable: true, writable: true, configurable: true });
+  return value;
 }
 
 /**
