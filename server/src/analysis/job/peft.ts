@@ -8,6 +8,7 @@ import { callsNamed, type CallFact } from '../../python/facts';
 import { keyword } from '../../python/call-args';
 import { truthy } from '../../python/evaluate';
 import { assumed, known, rangeOf } from '../values';
+import { formatValue } from '../fields';
 import type { JobContext } from './context';
 
 const LORA_DEFAULT_TARGETS: Record<string, string[]> = { gpt2: ['c_attn'], llama: ['q_proj', 'v_proj'], opt: ['q_proj', 'v_proj'] };
@@ -78,28 +79,35 @@ function trlPeftConfig(ctx: JobContext, call: CallFact, family: string | undefin
     ctx.values.peft = assumed(null, `${where}: use_peft ${use ? `is not read: ${use.reason}` : 'is not a field of the script\'s parser'}; full fine-tuning assumed`, ctx.file, call.call);
     return null;
   }
+  // A field the parser fills but TrainLens cannot read, or reads as no number (`--lora_r "$RANK"`): PEFT's default stands in, assumed.
+  const unread = new Map<string, string>();
   const value = (name: string) => {
     const v = field(name);
+    if (v && !v.ok) unread.set(name, v.reason);
     return v?.ok ? v.value : undefined;
+  };
+  const number = (name: string, fallback: number) => {
+    const v = value(name);
+    if (typeof v === 'number') return v;
+    if (v !== undefined && v !== null) unread.set(name, `${formatValue(v)} is not a number`);
+    return fallback;
   };
   const targets = value('lora_target_modules');
   const saved = value('lora_modules_to_save');
   const stringsOf = (v: unknown) => (typeof v === 'string' ? [v] : Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined);
   const config: PeftConfig | null = truthy(use.value) ? {
     method: value('use_dora') === true ? 'dora' : 'lora',
-    r: numberOr(value('lora_r'), 8),
-    alpha: numberOr(value('lora_alpha'), 8),
+    r: number('lora_r', 8),
+    alpha: number('lora_alpha', 8),
     targets: stringsOf(targets) ?? LORA_DEFAULT_TARGETS[family ?? ''] ?? ['q_proj', 'v_proj'],
-    dropout: numberOr(value('lora_dropout'), 0),
+    dropout: number('lora_dropout', 0),
     ...(stringsOf(saved) ? { modules_to_save: stringsOf(saved) } : {}),
   } : null;
-  const reason = `${where} from ${use.via.join(' → ')}${config && !stringsOf(targets) ? `; lora_target_modules not given: PEFT's default for ${family ?? 'this model'}` : ''}`;
-  ctx.values.peft = { ...known(ctx.file, config, use), reason };
+  const reason = `${where} from ${use.via.join(' → ')}${config && !stringsOf(targets) && !unread.has('lora_target_modules') ? `; lora_target_modules not given: PEFT's default for ${family ?? 'this model'}` : ''}`;
+  ctx.values.peft = unread.size && config
+    ? { ...known(ctx.file, config, use), status: 'assumed', reason: `${reason}; ${[...unread].map(([k, why]) => `${k}: ${why}`).join('; ')}; PEFT's default used` }
+    : { ...known(ctx.file, config, use), reason };
   return config;
-}
-
-function numberOr(v: unknown, fallback: number): number {
-  return typeof v === 'number' ? v : fallback;
 }
 
 function virtualTokens(ctx: JobContext, call: CallFact): PeftConfig {

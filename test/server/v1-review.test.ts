@@ -1,0 +1,46 @@
+/**
+ * Review mends in the script reading (V1): each test fails without its fix. Real analyzer, workspaces on disk.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAnalyzer, type Analyzer } from '../../server/src/analysis/analyzer';
+import { analyzeFile, writeWorkspace } from '../support/workspace';
+
+let analyzer: Analyzer;
+beforeAll(async () => {
+  analyzer = await createAnalyzer();
+});
+afterAll(() => analyzer?.dispose());
+
+const TRL_SCRIPT = `from transformers import AutoModelForCausalLM
+from trl import ModelConfig, ScriptArguments, SFTConfig, SFTTrainer, TrlParser, get_peft_config
+
+parser = TrlParser((ScriptArguments, SFTConfig, ModelConfig))
+script_args, training_args, model_args = parser.parse_args_and_config()
+model = AutoModelForCausalLM.from_pretrained(model_args.model_name_or_path)
+SFTTrainer(model=model, args=training_args, peft_config=get_peft_config(model_args)).train()
+`;
+
+describe("TRL get_peft_config with a field the launch leaves unreadable", () => {
+  it('is assumed, with the field named, not known with a stand-in rank', () => {
+    const root = writeWorkspace({
+      'sft.py': TRL_SCRIPT,
+      'recipe.yaml': 'model_name_or_path: gpt2\nuse_peft: true\n',
+      'train.sh': 'RANK=$1\npython sft.py --config recipe.yaml --lora_r "$RANK"\n',
+    });
+    const a = analyzeFile(analyzer, root, 'sft.py');
+    expect(a.job?.peft).toMatchObject({ method: 'lora' });
+    expect(a.values.peft).toMatchObject({ status: 'assumed' });
+    expect(a.values.peft!.reason).toContain('lora_r:');
+  });
+
+  it('with every field read, stays known', () => {
+    const root = writeWorkspace({
+      'sft.py': TRL_SCRIPT,
+      'recipe.yaml': 'model_name_or_path: gpt2\nuse_peft: true\n',
+      'train.sh': 'python sft.py --config recipe.yaml --lora_r 32\n',
+    });
+    const a = analyzeFile(analyzer, root, 'sft.py');
+    expect(a.job?.peft).toMatchObject({ method: 'lora', r: 32 });
+    expect(a.values.peft).toMatchObject({ status: 'known' });
+  });
+});
