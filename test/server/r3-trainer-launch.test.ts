@@ -59,6 +59,8 @@ describe('reading a trainer launch line', () => {
     const bare = parseTrainerLaunch('llamafactory-cli train x.yaml');
     expect(bare?.command.gpusPerNode).toBeUndefined();
     expect(bare?.run.gpusUnstated).toMatch(/neither CUDA_VISIBLE_DEVICES nor FORCE_TORCHRUN/);
+    // an empty CUDA_VISIBLE_DEVICES is set: it hides every GPU
+    expect(parseTrainerLaunch('CUDA_VISIBLE_DEVICES= llamafactory-cli train x.yaml')?.run.gpusUnstated).toBe('CUDA_VISIBLE_DEVICES is empty: the run sees no GPU');
     expect(parseTrainerLaunch('llamafactory-cli chat x.yaml')).toBeUndefined();
     expect(parseTrainerLaunch('llamafactory-cli train x.json')).toBeUndefined();
   });

@@ -94,6 +94,7 @@ function llamaFactoryCli(rest: string[], env: Map<string, string>, head: string)
     if (per) processes = { gpusPerNode: per, nodes };
     else gpusUnstated = 'FORCE_TORCHRUN without NPROC_PER_NODE or CUDA_VISIBLE_DEVICES: one process per GPU of the machine';
   } else if (visible === 1) processes = { gpusPerNode: 1, nodes: 1 }; // one device: the training runs in this process
+  else if (visible === 0) gpusUnstated = 'CUDA_VISIBLE_DEVICES is empty: the run sees no GPU';
   else {
     gpusUnstated = `the line sets neither CUDA_VISIBLE_DEVICES nor FORCE_TORCHRUN: llamafactory-cli runs one process per GPU of the machine (torchrun when it has more than one${perNode ? `, then NPROC_PER_NODE=${perNode}` : ''})`;
   }
