@@ -16,7 +16,7 @@ import { summarize, type FileSummary } from '../workspace/summary';
 import type { AnalysisStore, DocumentAnalyzer, VersionedText } from './analyses';
 import type { WorkspaceSummaryResult } from './protocol';
 
-/** At most this many files (shell scripts included) per workspace folder are looked at (the view says when it stopped). */
+/** At most this many scripts and configs, and as many shell scripts, per workspace folder are looked at (the view says when it stopped). */
 export const MAX_WORKSPACE_FILES = 500;
 /** The folder walk is synchronous: this many entries (about 0.7 s) is the longest it holds the server. */
 export const MAX_WORKSPACE_ENTRIES = 50_000;
