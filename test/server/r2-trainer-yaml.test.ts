@@ -102,6 +102,8 @@ fsdp_config:
     expect(trainerFsdp(readYamlMap('fsdp_config:\n  fsdp_sharding_strategy: 2\n'))?.value.strategy).toBe('SHARD_GRAD_OP');
     expect(trainerFsdp(readYamlMap('fsdp_config:\n  fsdp_auto_wrap_policy: TRANSFORMER_BASED_WRAP\n'))).toMatchObject({ value: { strategy: 'FULL_SHARD' }, reason: expect.stringContaining('default FULL_SHARD') });
     expect(trainerFsdp(readYamlMap('base_model: x\nfsdp:\n'))).toBeUndefined();
+    // a word every object inherits is not a strategy
+    expect(trainerFsdp(readYamlMap('fsdp: constructor offload\n'))?.value).toEqual({ strategy: 'FULL_SHARD', cpu_offload: true });
   });
 
   it('a DeepSpeed config wins over FSDP keys (the Trainer takes one engine)', () => {
@@ -118,6 +120,10 @@ describe('defaults of keys left out', () => {
     expect(a.job!.seq_len).toBe(512);
     expect(a.values.seq_len).toMatchObject({ status: 'assumed', reason: expect.stringContaining('sequence_len=512') });
     expect(a.values.attention).toMatchObject({ value: 'flash', status: 'known' });
+    // a value that only names an inherited property is no backend: the default stands
+    const odd = analyse({ 'a.yml': text.replace('attention: flash', 'attention: constructor') }, 'a.yml');
+    expect(odd.job!.attention).toBe('sdpa');
+    expect(odd.values.attention).toMatchObject({ status: 'assumed' });
   });
 
   it('LLaMA-Factory without finetuning_type is LoRA (its default), assumed; pure_bf16 is pure bf16 weights', () => {

@@ -36,7 +36,7 @@ export function trainerFsdp(root: YamlMap): TrainerFsdp | undefined {
   };
   const truthy = (v: YamlValue | undefined) => v === true || v === 'true';
   const reshard = cfg('reshard_after_forward');
-  const listed = list.find((o) => o in LIST_STRATEGIES);
+  const listed = list.find((o) => Object.hasOwn(LIST_STRATEGIES, o));
   const legacy = cfg('sharding_strategy');
   let strategy: FsdpConfig['strategy'];
   let key: string;

@@ -159,11 +159,13 @@ function lookupConfig(id: string, file: string, files: WorkspaceFiles) {
   return found.ok ? found.arch : undefined;
 }
 
+const AXOLOTL_ATTENTION: Record<string, Attention> = { flash: 'flash', flash_attention_2: 'flash', sdpa: 'sdpa', eager: 'eager' };
+
 function attentionOf(root: YamlMap, flavour: Flavour): { key?: string; value: Attention } {
   if (flavour === 'axolotl') {
     // newer axolotl names the backend in `attention` (flash, sdpa, eager, ...); older configs set one boolean each
-    const named = ({ flash: 'flash', flash_attention_2: 'flash', sdpa: 'sdpa', eager: 'eager' } as const)[String(root.attention)];
-    if (named) return { key: 'attention', value: named };
+    const named = String(root.attention);
+    if (Object.hasOwn(AXOLOTL_ATTENTION, named)) return { key: 'attention', value: AXOLOTL_ATTENTION[named] };
     if (root.flash_attention === true) return { key: 'flash_attention', value: 'flash' };
     if (root.sdp_attention === true) return { key: 'sdp_attention', value: 'sdpa' };
     return { value: 'sdpa' };
