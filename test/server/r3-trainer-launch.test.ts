@@ -198,6 +198,10 @@ describe('a trainer YAML with its launch line in a workspace shell script', () =
     const a = analyse({ 'x.yml': `# trainlens: launcher=b.sh\n${AXOLOTL}`, 'a.sh': 'accelerate launch --num_processes 2 -m axolotl.cli.train x.yml\n', 'b.sh': 'accelerate launch --num_processes 8 -m axolotl.cli.train x.yml\n' }, 'x.yml');
     expect(a.values.gpus).toMatchObject({ value: 8, status: 'known' });
     expect(a.assumptions.join('\n')).not.toContain('launcher=');
+    // pairs separated by a comma, as in a script's comment
+    const b = analyse({ 'x.yml': `# trainlens: launcher=b.sh, seq_len=1024\n${AXOLOTL}`, 'a.sh': 'accelerate launch --num_processes 2 -m axolotl.cli.train x.yml\n', 'b.sh': 'accelerate launch --num_processes 8 -m axolotl.cli.train x.yml\n' }, 'x.yml');
+    expect(b.values.gpus).toMatchObject({ value: 8, status: 'known' });
+    expect(b.job!.seq_len).toBe(1024);
   });
 
   it('a line that runs the other trainer (axolotl module on a LLaMA-Factory YAML) is not its launch', () => {

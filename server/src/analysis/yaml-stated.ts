@@ -8,9 +8,12 @@ import { readStatedValue } from './directives';
 import { settleAmpStyle } from './job/amp-style';
 import type { AnalysisSettings, JobField, ValueInfo } from './types';
 
-/** The launcher file a `# trainlens: launcher=path` comment picks, as for scripts (among several that run the config). */
+/**
+ * The launcher file a `# trainlens: launcher=path` comment picks, as for scripts (among several that run the config);
+ * pairs are separated by blanks or commas, as applyStatedYaml and directives.ts read them.
+ */
 export function statedLauncher(text: string): string | undefined {
-  return /^\s*#\s*trainlens:.*\blauncher=(\S+)/m.exec(text)?.[1];
+  return /^\s*#\s*trainlens:.*(?:^|[\s,:])launcher=([^\s,]+)/m.exec(text)?.[1];
 }
 
 /**
