@@ -44,3 +44,22 @@ describe("TRL get_peft_config with a field the launch leaves unreadable", () => 
     expect(a.values.peft).toMatchObject({ status: 'known' });
   });
 });
+
+describe('amp_style after the accelerate config sets the precision the script only assumed', () => {
+  it('follows the precision: known, from the config, not the assumed TRL default', () => {
+    const root = writeWorkspace({
+      'sft.py': `from transformers import AutoModelForCausalLM
+from trl import SFTConfig, SFTTrainer
+
+model = AutoModelForCausalLM.from_pretrained("gpt2")
+SFTTrainer(model=model, args=SFTConfig(output_dir="out")).train()
+`,
+      'acc.yaml': 'compute_environment: LOCAL_MACHINE\nmixed_precision: bf16\nnum_processes: 1\n',
+      'run.sh': 'accelerate launch --config_file acc.yaml sft.py\n',
+    });
+    const a = analyzeFile(analyzer, root, 'sft.py');
+    expect(a.values.precision).toMatchObject({ value: 'bf16-mixed', status: 'known' });
+    expect(a.values.amp_style).toMatchObject({ value: 'autocast', status: 'known', source: a.values.precision!.source });
+    expect(a.values.amp_style!.reason).not.toContain("TRL's default");
+  });
+});

@@ -18,7 +18,11 @@ export function applyLaunch(ctx: JobContext, job: TrainingJob, launch: FoundLaun
     ctx.values.gpus = { value: job.gpus, status: 'known', ...(launch.origin ? { source: launch.origin } : {}), reason: `${command.launcher} in ${launch.label}` };
   }
   if (accelerate) {
+    const readPrecision = ctx.values.precision;
     applyAccelerate(ctx.values, job, accelerate);
+    // A precision the accelerate config replaced is new evidence (its mixed_precision over TRL's assumed
+    // default): the style follows it even where it is the same style.
+    if (ctx.values.precision !== readPrecision) delete ctx.values.amp_style;
     settleAmpStyle(ctx.values, job);
   }
   if (launch.alternatives.length) notes.push(`launched by ${launch.label}; also by ${launch.alternatives.join(', ')} (pick one with a "# trainlens: launcher=<file>" comment)`);
