@@ -63,3 +63,22 @@ SFTTrainer(model=model, args=SFTConfig(output_dir="out")).train()
     expect(a.values.amp_style!.reason).not.toContain("TRL's default");
   });
 });
+
+describe('a BitsAndBytesConfig whose load_in_4bit is not read', () => {
+  it('leaves the weights unquantized as an assumption, with the reason, not silently', () => {
+    const root = writeWorkspace({
+      'train.py': `import json
+from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+
+cfg = json.load(open("cfg.json"))
+bnb = BitsAndBytesConfig(load_in_4bit=cfg["four_bit"], bnb_4bit_quant_type="nf4")
+model = AutoModelForCausalLM.from_pretrained("gpt2", quantization_config=bnb)
+`,
+    });
+    const a = analyzeFile(analyzer, root, 'train.py');
+    expect(a.job?.quantization).toBeUndefined();
+    expect(a.values.quantization).toMatchObject({ value: null, status: 'assumed' });
+    expect(a.values.quantization!.reason).toContain('load_in_4bit:');
+    expect(a.assumptions.some((l) => l.startsWith('quantization none assumed: load_in_4bit:'))).toBe(true);
+  });
+});

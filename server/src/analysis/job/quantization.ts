@@ -50,7 +50,11 @@ export function quantization(ctx: JobContext, model: ModelSource | undefined): Q
     q = { method: 'int8', bits: 8, double_quant: false, compute_dtype: 'fp16', kbit_prepared };
   } else {
     const gptq = callsNamed(ctx.facts, 'GPTQConfig', 'AwqConfig')[0];
-    if (!gptq) return undefined;
+    if (!gptq) {
+      // `load_in_4bit=<unread>`: maybe quantized; the estimate's full-precision weights are only assumed.
+      if (unread.length && bnb) ctx.values.quantization = assumed(null, unread.join('; '), ctx.file, bnb.call.call);
+      return undefined;
+    }
     site = gptq.call;
     const bits = keyword(ctx.ev, gptq, 'bits');
     const group = keyword(ctx.ev, gptq, 'group_size');
