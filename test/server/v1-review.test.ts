@@ -3,6 +3,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnalyzer, type Analyzer } from '../../server/src/analysis/analyzer';
+import { decodeEscapes } from '../../server/src/python/string-methods';
 import { analyzeFile, writeWorkspace } from '../support/workspace';
 
 let analyzer: Analyzer;
@@ -80,5 +81,14 @@ model = AutoModelForCausalLM.from_pretrained("gpt2", quantization_config=bnb)
     expect(a.values.quantization).toMatchObject({ value: null, status: 'assumed' });
     expect(a.values.quantization!.reason).toContain('load_in_4bit:');
     expect(a.assumptions.some((l) => l.startsWith('quantization none assumed: load_in_4bit:'))).toBe(true);
+  });
+});
+
+describe('string literal escapes', () => {
+  it('decodes octal escapes of one to three digits, as Python does', () => {
+    expect(decodeEscapes('a\\012b')).toBe('a\nb');
+    expect(decodeEscapes('\\0')).toBe('\0');
+    expect(decodeEscapes('\\1018')).toBe('A8');
+    expect(decodeEscapes('\\x41\\q')).toBe('A\\q');
   });
 });

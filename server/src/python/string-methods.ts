@@ -85,11 +85,12 @@ function replace(s: string, old: string, to: string, count: number): string {
   return count < 0 || parts.length <= count + 1 ? parts.join(to) : parts.slice(0, count + 1).join(to) + old + parts.slice(count + 1).join(old);
 }
 
-const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '0': '\0', a: '\x07', b: '\b', f: '\f', v: '\v', '\n': '' };
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v', '\n': '' };
 
-/** A string literal's text with its escape sequences decoded (Python's lexical rules; unknown escapes stay as written). */
+/** A string literal's text with its escape sequences decoded (Python's lexical rules, `\ooo` octal included; unknown escapes stay as written). */
 export function decodeEscapes(text: string): string {
-  return text.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[\s\S])/g, (whole, esc: string) => {
+  return text.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|[\s\S])/g, (whole, esc: string) => {
+    if (/^[0-7]/.test(esc)) return String.fromCodePoint(parseInt(esc, 8));
     if (/^[xuU]/.test(esc) && esc.length > 1) return String.fromCodePoint(parseInt(esc.slice(1), 16));
     return ESCAPES[esc] ?? whole;
   });
