@@ -1,5 +1,5 @@
 /** Launch commands: how launchers are read, and how their values reach the job with provenance. */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -112,6 +112,13 @@ describe('values from launchers and configs', () => {
     expect(a.values.micro_batch!.reason).toContain('scripts/run.sh line 2');
     const alone = workspace({ 'src/train.py': HF_PARSER_SCRIPT, 'other/run.sh': 'torchrun --nproc_per_node 8 train.py --per_device_train_batch_size 2\n' });
     expect(analyzeIn(alone, 'src/train.py').values.micro_batch).toMatchObject({ value: 8, status: 'assumed' });
+  });
+
+  it('a workspace opened through a symlinked folder: its launcher is found (the shell scripts are read at their real paths)', () => {
+    const root = workspace({ 'src/train.py': HF_PARSER_SCRIPT, 'scripts/run.sh': 'torchrun --nproc_per_node 4 src/train.py --per_device_train_batch_size 3\n' });
+    const link = `${root}-link`;
+    symlinkSync(root, link);
+    expect(analyzeIn(link, 'src/train.py').job).toMatchObject({ micro_batch: 3, gpus: 4 });
   });
 
   it('a whole launch command given by the user wins over the workspace launchers', () => {

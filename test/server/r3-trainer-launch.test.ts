@@ -4,6 +4,7 @@
  * precision) and its command-line overrides, each pointing at the line with the reason; what the line leaves
  * to the machine stays assumed; launchers that disagree make the values they set assumed.
  */
+import { symlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnalyzer, type Analyzer } from '../../server/src/analysis/analyzer';
 import type { Analysis, AnalysisSettings } from '../../server/src/analysis/types';
@@ -207,6 +208,18 @@ describe('a trainer YAML with its launch line in a workspace shell script', () =
   it('a line that runs the other trainer (axolotl module on a LLaMA-Factory YAML) is not its launch', () => {
     const a = analyse({ 'x.yaml': LF, 'go.sh': 'deepspeed --num_gpus 4 -m axolotl.cli.train x.yaml\n' }, 'x.yaml');
     expect(a.values.gpus).toMatchObject({ value: 1, reason: 'from settings' });
+  });
+});
+
+describe('a workspace opened through a symlinked folder', () => {
+  it('finds the YAML\'s launch line, and the command setting applies to the file it names', () => {
+    const root = writeWorkspace({ 'x.yaml': LF, 'go.sh': 'CUDA_VISIBLE_DEVICES=0,1 llamafactory-cli train x.yaml\n' });
+    const link = `${root}-link`;
+    symlinkSync(root, link);
+    expect(analyzeFile(analyzer, link, 'x.yaml').job!.gpus).toBe(2);
+    const command = analyzeFile(analyzer, link, 'x.yaml', { command: 'FORCE_TORCHRUN=1 NPROC_PER_NODE=4 llamafactory-cli train x.yaml' } as Partial<AnalysisSettings>);
+    expect(command.job!.gpus).toBe(4);
+    expect(command.assumptions.join('\n')).not.toContain('not this file');
   });
 });
 

@@ -8,7 +8,7 @@ import { lstatSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { WorkspaceFiles } from '../workspace/files';
-import { uriToPath } from '../workspace/files';
+import { realOrUndefined, uriToPath } from '../workspace/files';
 import { parseLaunchCommand, type LaunchCommand } from './command';
 import { assignment, logicalLines } from './shell';
 import type { TrainerRun } from './trainer-launch';
@@ -132,10 +132,14 @@ function launchesIn(shellPath: string, text: string, scriptPath: string, roots: 
 
 /**
  * The launcher runs from the workspace root or its own folder (after any plain `cd DIR` in it); either way the
- * path must name this script: a `train.py` in another folder is another script.
+ * path must name this script: a `train.py` in another folder is another script. Symlinks resolved on both sides:
+ * the roots and shell scripts come with their real paths, the script with the path it was opened at (a workspace
+ * opened through a symlinked folder).
  */
 function sameScript(written: string, scriptPath: string, shellPath: string, root: string): boolean {
-  return [resolve(root, written), resolve(dirname(shellPath), written)].includes(scriptPath);
+  const real = (path: string) => realOrUndefined(path) ?? path;
+  const candidates = [resolve(root, written), resolve(dirname(shellPath), written)];
+  return candidates.includes(scriptPath) || candidates.map(real).includes(real(scriptPath));
 }
 
 /** `export NAME=value` (assigned and exported) or `export NAME` (an earlier shell variable exported). */

@@ -14,7 +14,7 @@
  */
 import { basename } from 'node:path';
 import { argKey } from '../python/script-args';
-import { uriToPath, type WorkspaceFiles } from '../workspace/files';
+import { realOrUndefined, uriToPath, type WorkspaceFiles } from '../workspace/files';
 import { parseLaunchWords, type LaunchCommand } from './command';
 import { findLaunchIn, type FoundLaunch } from './discover';
 import { words } from './shell';
@@ -166,7 +166,8 @@ export function findTrainerLaunch(configUri: string, files: WorkspaceFiles | und
     const { run } = parsed;
     if (run.trainer !== trainer) return { note: `the launch command runs ${run.via}, which does not read a ${trainer === 'axolotl' ? 'axolotl' : 'LLaMA-Factory'} config: not applied` };
     const target = files?.read(run.config, configUri);
-    if (target?.ok && target.path !== uriToPath(configUri)) return { note: `the launch command trains ${run.config}, not this file: not applied` };
+    const here = uriToPath(configUri);
+    if (target?.ok && here && target.path !== (realOrUndefined(here) ?? here)) return { note: `the launch command trains ${run.config}, not this file: not applied` };
     return { launch: { command: parsed.command, trainer: run, label: '--command', alternatives: [] } };
   }
   const launch = findLaunchIn(configUri, files, (text, vars, exported) => {

@@ -127,7 +127,8 @@ function readBounded(path: string, maxBytes: number): ReadResult {
   }
 }
 
-function realOrUndefined(path: string): string | undefined {
+/** The path with every symlink resolved (as reads report it), or undefined when it does not exist. */
+export function realOrUndefined(path: string): string | undefined {
   try {
     return realpathSync(path);
   } catch {
