@@ -81,6 +81,12 @@ describe('workspace file reader', () => {
     expect(files.readHubConfig('../../outside/secret')).toMatchObject({ ok: false });
   });
 
+  it('a workspace folder missing from disk is dropped from the roots; the Hugging Face cache never takes its place', () => {
+    const withGone = createWorkspaceFiles([join(base, 'gone'), workspace], { hfCache });
+    expect(withGone.roots).toHaveLength(1);
+    expect(withGone.list((name) => name.endsWith('.json')).filter((p) => p.includes(join('hf', 'hub')))).toEqual([]);
+  });
+
   it('does not read relative to a script that is not a file (untitled documents) except from the roots', () => {
     expect(files.read('configs/ds_config.json', 'untitled:Untitled-1')).toMatchObject({ ok: true });
     expect(files.read('../outside/secret.json', 'untitled:Untitled-1').ok).toBe(false);

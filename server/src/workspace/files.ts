@@ -42,10 +42,10 @@ export function huggingFaceCache(env: NodeJS.ProcessEnv = process.env): string {
 
 export function createWorkspaceFiles(roots: string[], options: WorkspaceFilesOptions = {}): WorkspaceFiles {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  const allowed = [...roots, options.hfCache ?? huggingFaceCache()].flatMap((r) => {
-    const real = realOrUndefined(r);
-    return real ? [real] : [];
-  });
+  // real paths of the roots that exist: a workspace folder deleted from disk drops out (the cache is no root)
+  const realRoots = roots.flatMap((r) => realOrUndefined(r) ?? []);
+  const cache = realOrUndefined(options.hfCache ?? huggingFaceCache());
+  const allowed = cache ? [...realRoots, cache] : realRoots;
   const inside = (real: string) => allowed.some((root) => real === root || real.startsWith(root.endsWith(sep) ? root : root + sep));
 
   const listings = new Map<string, { at: number; files: string[] }>();
@@ -55,11 +55,11 @@ export function createWorkspaceFiles(roots: string[], options: WorkspaceFilesOpt
       const cached = listings.get(key);
       if (cached && Date.now() - cached.at < LIST_CACHE_MS) return cached.files;
       const files: string[] = [];
-      for (const root of allowed.slice(0, roots.length)) walk(root, 0, accept, files, limit);
+      for (const root of realRoots) walk(root, 0, accept, files, limit);
       listings.set(key, { at: Date.now(), files });
       return files;
     },
-    roots: allowed.slice(0, roots.length),
+    roots: realRoots,
     readHubConfig(id) {
       const cache = realOrUndefined(options.hfCache ?? huggingFaceCache());
       const path = cache && hubConfigPath(cache, id);
