@@ -92,3 +92,30 @@ describe('string literal escapes', () => {
     expect(decodeEscapes('\\x41\\q')).toBe('A\\q');
   });
 });
+
+describe('a parameter list with comments between the parameters', () => {
+  it('matches the call\'s positional arguments by position, the comments not counted', () => {
+    const root = writeWorkspace({
+      'train.py': `import torch
+from torch.utils.data import DataLoader
+from transformers import AutoModelForCausalLM
+
+
+def train(
+    data,  # the tokenized rows
+    batch_size=8,  # per GPU
+):
+    loader = DataLoader(data, batch_size=batch_size)
+    model = AutoModelForCausalLM.from_pretrained("gpt2")
+    for x in loader:
+        model(input_ids=x, labels=x).loss.backward()
+
+
+train(["a"], 24)
+`,
+    });
+    const a = analyzeFile(analyzer, root, 'train.py');
+    expect(a.job?.micro_batch).toBe(24);
+    expect(a.values.micro_batch!.reason).toContain('passed by train(...) at line 16');
+  });
+});

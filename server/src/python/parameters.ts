@@ -31,8 +31,8 @@ export class ParameterSources {
     for (let fn = node.parent; fn; fn = fn.parent) {
       if (fn.type !== 'function_definition') continue;
       const fnName = fn.childForFieldName('name')?.text ?? '?';
-      for (const [index, p] of (fn.childForFieldName('parameters')?.namedChildren ?? []).entries()) {
-        if (!p || parameterName(p) !== node.text) continue;
+      for (const [index, p] of parametersOf(fn).entries()) {
+        if (parameterName(p) !== node.text) continue;
         const entry = this.commandLineEntry(fn, fnName);
         if (entry) {
           const cli = this.ev.commandLine(node.text, p, entry === 'fire' ? parseFireValue : undefined);
@@ -117,8 +117,7 @@ export class ParameterSources {
   private callSiteArgument(fn: Node, fnName: string, index: number, param: Node, node: Node, depth: number): Evaluated | undefined {
     if (enclosingClass(fn) || decorators(fn).length) return undefined;
     const calls = callsNamed(this.facts, fnName).filter((c) => !c.receiver && !within(c.call, fn));
-    const params = fn.childForFieldName('parameters')?.namedChildren ?? [];
-    const positionalUpTo = params.findIndex((q) => q?.type === 'list_splat_pattern' || q?.type === 'keyword_separator' || q?.type === 'dictionary_splat_pattern');
+    const positionalUpTo = parametersOf(fn).findIndex((q) => q.type === 'list_splat_pattern' || q.type === 'keyword_separator' || q.type === 'dictionary_splat_pattern');
     const byPosition = positionalUpTo === -1 || index < positionalUpTo;
     const values: Evaluated[] = [];
     let passedAnywhere = false;
@@ -192,6 +191,11 @@ function plain(v: PyValue): unknown {
   if (Array.isArray(v)) return v.map(plain);
   if (typeof v === 'object' && v !== null && v.kind === 'dict') return [...v.entries].map(([k, n]) => [k, n.text]);
   return v;
+}
+
+/** A function's parameters in order; comments between them (a signature written one parameter a line) are no position. */
+function parametersOf(fn: Node): Node[] {
+  return (fn.childForFieldName('parameters')?.namedChildren ?? []).filter((p): p is Node => !!p && p.type !== 'comment');
 }
 
 function parameterName(p: Node): string | undefined {
