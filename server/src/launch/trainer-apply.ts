@@ -52,7 +52,8 @@ function setKey<T extends YamlValue>(node: YamlMap, key: string, value: T): T {
 
 /**
  * The GPU count and accelerate settings of the launch, applied to the values and the job's fields (`job` has no
- * model where the model is unknown: the values stand anyway). `own(field)`: the YAML or the line sets it.
+ * model where the model is unknown: the values stand anyway). accelerate's config leaves the values the YAML or
+ * the line sets (known ones) as they are.
  */
 export function applyTrainerLaunch(values: Values, job: Omit<TrainingJob, 'model'>, launch: FoundLaunch, context: { files?: WorkspaceFiles; file: string; settings: AnalysisSettings }, notes: string[]): void {
   const { command } = launch;
