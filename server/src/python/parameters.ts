@@ -1,8 +1,9 @@
 /**
- * Values that come from how a script is called rather than from assignments: function parameter
- * defaults (and `fire.Fire(fn)` / click options, which the command line can override), dataclass
- * fields parsed by HfArgumentParser, and thin wrappers around a value (`int(x)`,
- * `field(default=x)`, `os.environ.get("K", default)`).
+ * Values that come from how a script is called rather than from assignments: function parameters
+ * (what the file's calls of the function pass, else the default; `fire.Fire(fn)` / click options,
+ * which the command line can override), dataclass fields parsed by HfArgumentParser, TrlParser or
+ * H4ArgumentParser (command line, the parser's config file, TRL's ModelConfig defaults), and thin
+ * wrappers around a value (`int(x)`, `field(default=x)`, `os.environ.get("K", default)`).
  */
 import type { Node } from 'web-tree-sitter';
 import { callsNamed, type PythonFacts } from './facts';
