@@ -232,5 +232,7 @@ describe('the command setting', () => {
     const other = analyse(files, 'x.yaml', { command: 'llamafactory-cli train y.yaml' } as Partial<AnalysisSettings>);
     expect(other.job!.gpus).toBe(1);
     expect(other.assumptions.join('\n')).toContain('the launch command trains y.yaml, not this file');
+    const trainer = analyse({ 'x.yml': AXOLOTL }, 'x.yml', { command: 'llamafactory-cli train x.yml' } as Partial<AnalysisSettings>);
+    expect(trainer.assumptions.join('\n')).toContain('the launch command runs llamafactory-cli train, which does not read an axolotl config: not applied');
   });
 });

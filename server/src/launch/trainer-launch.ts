@@ -164,7 +164,7 @@ export function findTrainerLaunch(configUri: string, files: WorkspaceFiles | und
     const parsed = parseTrainerLaunch(command);
     if (!parsed) return {};
     const { run } = parsed;
-    if (run.trainer !== trainer) return { note: `the launch command runs ${run.via}, which does not read a ${trainer === 'axolotl' ? 'axolotl' : 'LLaMA-Factory'} config: not applied` };
+    if (run.trainer !== trainer) return { note: `the launch command runs ${run.via}, which does not read ${trainer === 'axolotl' ? 'an axolotl' : 'a LLaMA-Factory'} config: not applied` };
     const target = files?.read(run.config, configUri);
     const here = uriToPath(configUri);
     if (target?.ok && here && target.path !== (realOrUndefined(here) ?? here)) return { note: `the launch command trains ${run.config}, not this file: not applied` };
