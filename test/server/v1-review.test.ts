@@ -119,3 +119,17 @@ train(["a"], 24)
     expect(a.values.micro_batch!.reason).toContain('passed by train(...) at line 16');
   });
 });
+
+describe('a \\U escape past the last code point (typed mid-edit; Python rejects it)', () => {
+  it('stays as written instead of throwing out of the analysis', () => {
+    expect(decodeEscapes('\\UFFFFFFFF')).toBe('\\UFFFFFFFF');
+    const root = writeWorkspace({
+      'train.py': `from transformers import AutoModelForCausalLM, Trainer, TrainingArguments
+model = AutoModelForCausalLM.from_pretrained("gpt2")
+Trainer(model=model, args=TrainingArguments(output_dir="out", optim="\\UFFFFFFFF")).train()
+`,
+    });
+    const a = analyzeFile(analyzer, root, 'train.py');
+    expect(a.job?.model).toBeDefined();
+  });
+});

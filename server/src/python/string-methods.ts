@@ -91,7 +91,9 @@ const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\',
 export function decodeEscapes(text: string): string {
   return text.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|[\s\S])/g, (whole, esc: string) => {
     if (/^[0-7]/.test(esc)) return String.fromCodePoint(parseInt(esc, 8));
-    if (/^[xuU]/.test(esc) && esc.length > 1) return String.fromCodePoint(parseInt(esc.slice(1), 16));
+    // `\UFFFFFFFF`, past U+10FFFF, is a syntax error in Python (typed mid-edit): kept as written, not thrown.
+    const code = /^[xuU]/.test(esc) && esc.length > 1 ? parseInt(esc.slice(1), 16) : undefined;
+    if (code !== undefined) return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
     return ESCAPES[esc] ?? whole;
   });
 }
