@@ -121,6 +121,14 @@ describe('values from launchers and configs', () => {
     expect(analyzeIn(link, 'src/train.py').job).toMatchObject({ micro_batch: 3, gpus: 4 });
   });
 
+  it('two workspace folders, one name the prefix of the other: a launcher belongs to the folder that holds it', () => {
+    const base = workspace({ 'proj/README.md': '', 'proj-x/src/train.py': HF_PARSER_SCRIPT, 'proj-x/scripts/run.sh': 'torchrun --nproc_per_node 4 src/train.py\n' });
+    const path = join(base, 'proj-x/src/train.py');
+    const text = require('node:fs').readFileSync(path, 'utf8') as string;
+    const a = analyzer.analyze({ uri: pathToFileURL(path).href, text, version: 1 }, { gpu: 'A100-80GB', gpus: 1 }, createWorkspaceFiles([join(base, 'proj'), join(base, 'proj-x')]));
+    expect(a.values.gpus).toMatchObject({ value: 4, status: 'known', reason: expect.stringContaining('scripts/run.sh line 1') });
+  });
+
   it('a whole launch command given by the user wins over the workspace launchers', () => {
     const root = workspace({ 'train.py': HF_PARSER_SCRIPT, 'run.sh': 'torchrun --nproc_per_node 8 train.py --per_device_train_batch_size 2\n' });
     const a = analyzeIn(root, 'train.py', 'deepspeed --num_gpus 2 train.py --per_device_train_batch_size 1');

@@ -8,7 +8,7 @@
 import { realpathSync } from 'node:fs';
 import { basename, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { uriToPath, type WorkspaceFiles } from '../workspace/files';
+import { rootOf, uriToPath, type WorkspaceFiles } from '../workspace/files';
 import { assignment, logicalLines, words } from '../launch/shell';
 import type { Finding, Range } from './types';
 
@@ -173,7 +173,7 @@ export function findTuneRun(configUri: string, files: WorkspaceFiles | undefined
       if (!run || isBuiltInConfig(run.config)) continue;
       const target = files.read(run.config, pathToFileURL(read.path).href);
       if (!target.ok || target.path !== configPath) continue;
-      const root = files.roots.find((r) => read.path.startsWith(r)) ?? read.path;
+      const root = rootOf(files.roots, read.path) ?? read.path;
       found.push({
         run,
         label: `${relative(root, read.path) || basename(read.path)} line ${line.line + 1}`,

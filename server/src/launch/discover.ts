@@ -8,7 +8,7 @@ import { lstatSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { WorkspaceFiles } from '../workspace/files';
-import { realOrUndefined, uriToPath } from '../workspace/files';
+import { realOrUndefined, rootOf, uriToPath } from '../workspace/files';
 import { parseLaunchCommand, type LaunchCommand } from './command';
 import { assignment, logicalLines } from './shell';
 import type { TrainerRun } from './trainer-launch';
@@ -115,7 +115,7 @@ function launchesIn(shellPath: string, text: string, scriptPath: string, roots: 
   const vars = new Map<string, string>();
   const exported = new Map<string, { value: string; line: number }>();
   const out: FoundLaunch[] = [];
-  const root = roots.find((r) => shellPath.startsWith(r)) ?? dirname(shellPath);
+  const root = rootOf(roots, shellPath) ?? dirname(shellPath);
   let cd = '';
   for (const line of logicalLines(text)) {
     if (exportLine(line.text, line.line, vars, exported) || assignment(line.text, vars)) continue;

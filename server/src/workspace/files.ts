@@ -46,7 +46,7 @@ export function createWorkspaceFiles(roots: string[], options: WorkspaceFilesOpt
   const realRoots = roots.flatMap((r) => realOrUndefined(r) ?? []);
   const cache = realOrUndefined(options.hfCache ?? huggingFaceCache());
   const allowed = cache ? [...realRoots, cache] : realRoots;
-  const inside = (real: string) => allowed.some((root) => real === root || real.startsWith(root.endsWith(sep) ? root : root + sep));
+  const inside = (real: string) => rootOf(allowed, real) !== undefined;
 
   const listings = new Map<string, { at: number; files: string[] }>();
   return {
@@ -125,6 +125,11 @@ function readBounded(path: string, maxBytes: number): ReadResult {
   } catch (err) {
     return { ok: false, reason: `${path} cannot be read: ${(err as Error).message}` };
   }
+}
+
+/** The folder of `roots` that holds `path`, by whole folder names: `/ws/proj` does not hold `/ws/proj-data/x`. */
+export function rootOf(roots: string[], path: string): string | undefined {
+  return roots.find((root) => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep));
 }
 
 /** The path with every symlink resolved (as reads report it), or undefined when it does not exist. */
