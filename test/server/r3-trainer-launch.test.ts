@@ -90,6 +90,9 @@ describe('reading a trainer launch line', () => {
     const t = parseTrainerLaunch('axolotl train x.yml --launcher torchrun -- --nproc_per_node 8 --nnodes 2');
     expect(t?.command).toMatchObject({ launcher: 'torchrun', gpusPerNode: 8, nodes: 2 });
     expect(parseTrainerLaunch('axolotl train x.yml --launcher python')?.command).toMatchObject({ launcher: 'python', gpusPerNode: 1 });
+    // a launcher axolotl does not run through accelerate/torchrun/python is no launch TrainLens reads
+    expect(parseTrainerLaunch('axolotl train x.yml --launcher ray --num-processes 4')).toBeUndefined();
+    expect(parseTrainerLaunch('axolotl train x.yml --launcher deepspeed')).toBeUndefined();
   });
 });
 

@@ -41,6 +41,7 @@ const AXOLOTL_MODULE = 'axolotl.cli.train';
  * and the accelerate/torchrun flags it hands to the launcher (axolotl's generated config options name none of these).
  */
 const AXOLOTL_OWN = new Set(['launcher', 'cloud', 'sweep', 'debug', 'debug_text_only', 'debug_num_examples', 'prompter', 'shard']);
+const AXOLOTL_LAUNCHERS = new Set(['accelerate', 'torchrun', 'python']);
 const AXOLOTL_OWN_FLAGS = new Set(['debug', 'debug_text_only', 'shard']);
 const LAUNCHER_FLAGS = new Set([
   'num_processes', 'num_machines', 'machine_rank', 'main_process_ip', 'main_process_port', 'config_file', 'mixed_precision',
@@ -121,6 +122,9 @@ function axolotlCli(prefix: string[], rest: string[]): { command: LaunchCommand;
     else if (LAUNCHER_FLAGS.has(key)) launcherArgs.push(rest[i], ...(takesNext && !BARE_LAUNCHER_FLAGS.has(key) ? [rest[++i]] : []));
     else options.push(rest[i]);
   }
+  // cli/main.py takes --launcher from a fixed choice: another value stops the command with a usage error, and
+  // newer releases' `ray` has Ray start the workers; neither is read as an accelerate launch
+  if (!AXOLOTL_LAUNCHERS.has(launcher)) return undefined;
   const start = launcher === 'python' ? ['python'] : launcher === 'torchrun' ? ['torchrun', ...launcherArgs] : ['accelerate', 'launch', ...launcherArgs];
   const command = parseLaunchWords([...prefix, ...start, '-m', AXOLOTL_MODULE, config], { modules: true });
   return command && { command, run: { trainer: 'axolotl', config, overrides: axolotlOverrides(options), via: `axolotl train (--launcher ${launcher})` } };
