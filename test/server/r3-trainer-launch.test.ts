@@ -60,6 +60,9 @@ describe('reading a trainer launch line', () => {
     const bare = parseTrainerLaunch('llamafactory-cli train x.yaml');
     expect(bare?.command.gpusPerNode).toBeUndefined();
     expect(bare?.run.gpusUnstated).toMatch(/neither CUDA_VISIBLE_DEVICES nor FORCE_TORCHRUN/);
+    // FORCE_TORCHRUN wins over USE_RAY; USE_RAY alone leaves the workers to Ray
+    expect(parseTrainerLaunch('USE_RAY=1 FORCE_TORCHRUN=1 NPROC_PER_NODE=2 llamafactory-cli train x.yaml')?.command).toMatchObject({ gpusPerNode: 2, nodes: 1 });
+    expect(parseTrainerLaunch('USE_RAY=1 CUDA_VISIBLE_DEVICES=0,1 llamafactory-cli train x.yaml')?.run.gpusUnstated).toMatch(/^USE_RAY=1: Ray starts the workers/);
     // an empty CUDA_VISIBLE_DEVICES is set: it hides every GPU
     expect(parseTrainerLaunch('CUDA_VISIBLE_DEVICES= llamafactory-cli train x.yaml')?.run.gpusUnstated).toBe('CUDA_VISIBLE_DEVICES is empty: the run sees no GPU');
     expect(parseTrainerLaunch('llamafactory-cli chat x.yaml')).toBeUndefined();

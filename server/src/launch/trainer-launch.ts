@@ -89,12 +89,13 @@ function llamaFactoryCli(rest: string[], env: Map<string, string>, head: string)
   const nodes = count('NNODES') ?? 1;
   let processes: { gpusPerNode: number; nodes: number } | undefined;
   let gpusUnstated: string | undefined;
-  if (enabled('USE_RAY')) gpusUnstated = 'USE_RAY=1: Ray starts the workers (ray_num_workers), not torchrun';
-  else if (enabled('FORCE_TORCHRUN') || (visible ?? 0) > 1) {
+  // cli.py: torchrun when FORCE_TORCHRUN is set, or on more than one device unless USE_RAY (then Ray starts the workers)
+  if (enabled('FORCE_TORCHRUN') || (!enabled('USE_RAY') && (visible ?? 0) > 1)) {
     const per = perNode ?? (visible || undefined);
     if (per) processes = { gpusPerNode: per, nodes };
     else gpusUnstated = 'FORCE_TORCHRUN without NPROC_PER_NODE or CUDA_VISIBLE_DEVICES: one process per GPU of the machine';
-  } else if (visible === 1) processes = { gpusPerNode: 1, nodes: 1 }; // one device: the training runs in this process
+  } else if (enabled('USE_RAY')) gpusUnstated = 'USE_RAY=1: Ray starts the workers (ray_num_workers), not torchrun';
+  else if (visible === 1) processes = { gpusPerNode: 1, nodes: 1 }; // one device: the training runs in this process
   else if (visible === 0) gpusUnstated = 'CUDA_VISIBLE_DEVICES is empty: the run sees no GPU';
   else {
     gpusUnstated = `the line sets neither CUDA_VISIBLE_DEVICES nor FORCE_TORCHRUN: llamafactory-cli runs one process per GPU of the machine (torchrun when it has more than one${perNode ? `, then NPROC_PER_NODE=${perNode}` : ''})`;
