@@ -2,7 +2,8 @@
  * `npm run bench`: finding the launch line of a script (launch/discover.ts findLaunch, run by every analysis of a
  * script) in a workspace of 5,000 Python modules and 300 shell scripts of 60 lines, two of which launch it: with
  * the workspace listing cached (every edit within a few seconds of the last) and listed afresh (the first
- * analysis, or after a pause).
+ * analysis, or after a pause). And the shell reader on a 1 MB script of one long continued line (20,000 lines
+ * ending in a backslash), which took ~20 s while each join re-tested the whole joined line.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bench, describe } from 'vitest';
 import { findLaunch } from '../../server/src/launch/discover';
+import { logicalLines } from '../../server/src/launch/shell';
 import { createWorkspaceFiles } from '../../server/src/workspace/files';
 
 const root = mkdtempSync(join(tmpdir(), 'trainlens-bench-launch-'));
@@ -36,5 +38,12 @@ describe('launch discovery (5,000 modules, 300 shell scripts)', () => {
   bench('findLaunch, workspace listed afresh', () => {
     const found = findLaunch(script, createWorkspaceFiles([root]));
     if (found?.alternatives.length !== 1) throw new Error(`expected two launchers, found ${found ? found.alternatives.length + 1 : 0}`);
+  });
+});
+
+const chain = `${'torchrun --nproc_per_node 4 train.py --arg value \\\n'.repeat(20_000)}end\n`;
+describe('shell reader', () => {
+  bench('logicalLines, 1 MB of one continued line', () => {
+    if (logicalLines(chain).length !== 1) throw new Error('expected one logical line');
   });
 });

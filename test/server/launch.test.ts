@@ -41,6 +41,15 @@ describe('launch commands', () => {
   it('joins continuation lines and drops comments', () => {
     expect(logicalLines('# setup\ntorchrun \\\n  --nproc_per_node 2 \\\n  train.py  # run\n')).toEqual([{ text: 'torchrun    --nproc_per_node 2    train.py', line: 1 }]);
   });
+
+  it('continuations: a backslash with blanks after it, a blank continued line, CRLF, a backslash on the last line, a long chain', () => {
+    expect(logicalLines('a \\  \r\n   \r\nb\n')).toEqual([{ text: 'a', line: 0 }, { text: 'b', line: 2 }]);
+    expect(logicalLines('a \\\n\\\nb \\')).toEqual([{ text: 'a   b \\', line: 0 }]);
+    const chain = logicalLines(`x=1\n${'torchrun --nproc_per_node 4 \\\n'.repeat(2000)}train.py\n`);
+    expect(chain).toHaveLength(2);
+    expect(chain[1].line).toBe(1);
+    expect(chain[1].text.endsWith('--nproc_per_node 4  train.py')).toBe(true);
+  });
 });
 
 let analyzer: Analyzer;

@@ -12,9 +12,13 @@ export function logicalLines(text: string): ShellLine[] {
   const physical = text.split(/\r?\n/);
   for (let i = 0; i < physical.length; i++) {
     const start = i;
-    let line = physical[i];
-    while (/\\\s*$/.test(line) && i + 1 < physical.length) line = line.replace(/\\\s*$/, ' ') + physical[++i];
-    const code = stripComment(line).trim();
+    // only the newest physical line can end in a backslash (testing the joined line would be quadratic in a long chain)
+    const parts = [physical[i]];
+    while (/\\\s*$/.test(parts[parts.length - 1]) && i + 1 < physical.length) {
+      parts[parts.length - 1] = parts[parts.length - 1].replace(/\\\s*$/, ' ');
+      parts.push(physical[++i]);
+    }
+    const code = stripComment(parts.join('')).trim();
     if (code) out.push({ text: code, line: start });
   }
   return out;
