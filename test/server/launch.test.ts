@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAnalyzer, type Analyzer } from '../../server/src/analysis/analyzer';
 import { parseLaunchCommand } from '../../server/src/launch/command';
-import { logicalLines } from '../../server/src/launch/shell';
+import { assignment, logicalLines } from '../../server/src/launch/shell';
 import { createWorkspaceFiles } from '../../server/src/workspace/files';
 import { breakdownMarkdown } from '../../server/src/render/breakdown';
 
@@ -40,6 +40,14 @@ describe('launch commands', () => {
 
   it('joins continuation lines and drops comments', () => {
     expect(logicalLines('# setup\ntorchrun \\\n  --nproc_per_node 2 \\\n  train.py  # run\n')).toEqual([{ text: 'torchrun    --nproc_per_node 2    train.py', line: 1 }]);
+  });
+
+  it('a variable doubled line after line stops growing past the expansion budget (left as written), and the launcher still reads', () => {
+    const vars = new Map<string, string>();
+    for (const line of logicalLines(`A=xxxxxxxxxxxxxxxx\n${'A=$A$A\n'.repeat(40)}B=$A$A$A$A\n`)) assignment(line.text, vars);
+    expect(vars.get('A')!.length).toBeLessThan(80 * 1024);
+    expect(vars.get('B')!.length).toBeLessThan(80 * 1024);
+    expect(parseLaunchCommand('torchrun --nproc_per_node 2 train.py --run $A', vars)).toMatchObject({ gpusPerNode: 2 });
   });
 
   it('continuations: a backslash with blanks after it, a blank continued line, CRLF, a backslash on the last line, a long chain', () => {

@@ -35,13 +35,25 @@ function stripComment(line: string): string {
   return line;
 }
 
-/** Shell words of one line, with variables expanded from `vars` (unknown ones left as written). */
+/**
+ * What the expansions of one line may add, in characters: far more than any launch line needs, and a bound on a
+ * variable doubled line after line (`A=$A$A`), which would otherwise outgrow the longest string V8 can hold.
+ */
+const EXPANSION_BUDGET = 64 * 1024;
+
+/** Shell words of one line, with variables expanded from `vars` (unknown ones, and those past the budget, left as written). */
 export function words(line: string, vars: Map<string, string> = new Map()): string[] {
   const out: string[] = [];
   let word = '';
   let inWord = false;
   let quote: string | undefined;
-  const expand = (s: string) => s.replace(/\$\{(\w+)(?::-([^}]*))?\}|\$(\w+)/g, (m, a: string, def: string | undefined, b: string) => vars.get(a ?? b) ?? def ?? m);
+  let budget = EXPANSION_BUDGET;
+  const expand = (s: string) => s.replace(/\$\{(\w+)(?::-([^}]*))?\}|\$(\w+)/g, (m, a: string, def: string | undefined, b: string) => {
+    const value = vars.get(a ?? b) ?? def ?? m;
+    if (value.length > budget) return m;
+    budget -= value.length;
+    return value;
+  });
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
     if (quote === "'") { if (c === "'") quote = undefined; else word += c; continue; }
