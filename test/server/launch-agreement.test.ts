@@ -142,5 +142,15 @@ describe('values across several launchers', () => {
     for (const info of Object.values(values)) expect(info?.reason ?? '').not.toMatch(/launchers/);
     expect(assumptions.join('\n')).not.toMatch(/also by/);
   });
+
+  it('a "# trainlens: launcher=" comment naming a missing file, or one that does not run the script, says so', () => {
+    const root = workspace({ 'other.sh': 'python eval.py --batch 4\n' });
+    const body = readFileSync(join(root, 'sft.py'), 'utf8');
+    const missing = analyse(root, 'sft.py', `# trainlens: launcher=launch/gone.sh\n${body}`).assumptions.join('\n');
+    expect(missing).toMatch(/^# trainlens: launcher=launch\/gone\.sh: .+; read without a launcher$/m);
+    const unrelated = analyse(root, 'sft.py', `# trainlens: launcher=other.sh\n${body}`);
+    expect(unrelated.assumptions).toContain('# trainlens: launcher=other.sh: no line of it runs sft.py; read without a launcher');
+    for (const info of Object.values(unrelated.values)) expect(info?.source?.file ?? '').not.toMatch(/\.sh$/);
+  });
 });
 

@@ -172,6 +172,12 @@ describe('a trainer YAML with its launch line in a workspace shell script', () =
     expect(a.assumptions.join('\n')).toContain('launched by a.sh line 1; also by b.sh line 1');
   });
 
+  it('a "# trainlens: launcher=" comment in the YAML naming a file that does not launch it: said, not ignored', () => {
+    const a = analyse({ 'x.yml': `# trainlens: launcher=gone.sh\n${AXOLOTL}`, 'go.sh': 'accelerate launch --num_processes 8 -m axolotl.cli.train x.yml\n' }, 'x.yml');
+    expect(a.assumptions.join('\n')).toMatch(/^# trainlens: launcher=gone\.sh: .+; read without a launcher$/m);
+    expect(a.values.gpus).not.toMatchObject({ value: 8, status: 'known' });
+  });
+
   it('two launch lines that agree on the GPU count: it stays known, naming both', () => {
     const a = analyse({ 'x.yml': AXOLOTL, 'a.sh': 'accelerate launch --num_processes 4 -m axolotl.cli.train x.yml\n', 'b.sh': 'axolotl train x.yml --num-processes 4\n' }, 'x.yml');
     expect(a.values.gpus).toMatchObject({ value: 4, status: 'known' });

@@ -15,7 +15,7 @@ import { Evaluator } from '../python/evaluate';
 import type { WorkspaceFiles } from '../workspace/files';
 import { DeepSpeedAnalyzer } from '../deepspeed/analysis';
 import { AccelerateAnalyzer, isAccelerateConfig } from '../accelerate/analysis';
-import { findLaunch } from '../launch/discover';
+import { findLaunch, unusedLauncher } from '../launch/discover';
 import { launchContext, scriptArgsOf } from '../launch/script-args';
 import { PythonModules } from '../python/modules';
 import { StatementFacts } from '../python/statement-facts';
@@ -81,6 +81,7 @@ export async function createAnalyzer(assets: Partial<Assets> = {}): Promise<Anal
     const gpuCount = { value: directives.settings.gpus, from: directives.gpusExplicit ? 'the # trainlens: gpus= comment' : 'the trainlens.gpuCount setting (--gpus in the CLI)' };
     const evaluator = new Evaluator(facts, scriptArgsOf(launch), { ...launchContext(launch), uri: doc.uri, gpu, gpuCount, files, modules });
     const script = buildScriptJob(facts, evaluator, doc.uri, directives.settings, { files, launch, directives });
+    if (!launch && directives.launcher && files && !directives.settings.command) script.assumptions.push(unusedLauncher(doc.uri, files, directives.launcher));
     if (directives.from) {
       const { row, column } = directives.from.endPosition;
       script.values.gpu = { value: gpu.id, status: 'known', source: { file: doc.uri, range: { start: { line: directives.from.startPosition.row, character: 0 }, end: { line: row, character: column } } }, reason: '# trainlens: comment' };

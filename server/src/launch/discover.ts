@@ -40,6 +40,16 @@ export function findLaunch(scriptUri: string, files: WorkspaceFiles | undefined,
   }, launcherRef);
 }
 
+/**
+ * Why a `# trainlens: launcher=<file>` comment gave no launch, said rather than ignored: the file cannot be read
+ * (missing, outside the workspace), or no line of it runs this file.
+ */
+export function unusedLauncher(targetUri: string, files: WorkspaceFiles, launcherRef: string): string {
+  const ref = files.read(launcherRef, targetUri);
+  const why = ref.ok ? `no line of it runs ${basename(uriToPath(targetUri) ?? targetUri)}` : ref.reason;
+  return `# trainlens: launcher=${launcherRef}: ${why}; read without a launcher`;
+}
+
 /** One launch line as read for some file: the command, and that file's path as the line writes it. */
 export interface LaunchLine { command: LaunchCommand; target: string; trainer?: TrainerRun }
 

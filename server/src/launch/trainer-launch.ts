@@ -16,7 +16,7 @@ import { basename } from 'node:path';
 import { argKey } from '../python/script-args';
 import { realOrUndefined, uriToPath, type WorkspaceFiles } from '../workspace/files';
 import { parseLaunchWords, type LaunchCommand } from './command';
-import { findLaunchIn, type FoundLaunch } from './discover';
+import { findLaunchIn, unusedLauncher, type FoundLaunch } from './discover';
 import { words } from './shell';
 
 export type Trainer = 'llamafactory' | 'axolotl';
@@ -179,5 +179,6 @@ export function findTrainerLaunch(configUri: string, files: WorkspaceFiles | und
     const parsed = parseTrainerLaunch(text, vars, exported);
     return parsed?.run.trainer === trainer ? { command: parsed.command, target: parsed.run.config, trainer: parsed.run } : undefined;
   }, launcherRef);
+  if (!launch && launcherRef && files) return { note: unusedLauncher(configUri, files, launcherRef) };
   return launch ? { launch } : {};
 }
